@@ -1,0 +1,191 @@
+"""Shared fixtures: the demo database, PostgreSQL, a live app server and a watched browser page.
+
+Expensive things (the demo database, the server, Chromium) are built once per
+session; every browser test gets a fresh context whose console errors, page
+errors and internet requests fail the test, because the intranet has no internet.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from browser_helpers import CHROMIUM_ARGS, CHROMIUM_PATH, REPO_ROOT, PageWatch, skip_or_fail
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+# Plain `pytest` (unlike `python -m pytest`) does not put the checkout on sys.path,
+# and the fixtures import the app's packages (data.demo).
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+DEMO_SEED = 2023
+SERVER_START_TIMEOUT_S = 60.0
+
+# Fixtures whose users get a marker automatically, so `-m "not browser"` etc. work.
+_MARKER_BY_FIXTURE = {
+    "browser": "browser",
+    "page": "browser",
+    "live_server": "browser",
+    "pg_url": "postgres",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark tests by the fixtures they use, so nobody has to remember to."""
+    for item in items:
+        fixtures = getattr(item, "fixturenames", ())
+        for fixture, marker in _MARKER_BY_FIXTURE.items():
+            if fixture in fixtures and item.get_closest_marker(marker) is None:
+                item.add_marker(getattr(pytest.mark, marker))
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    """The checkout's root, for tests that read files or run commands there."""
+    return REPO_ROOT
+
+
+@pytest.fixture(scope="session")
+def demo_db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Build the demo database once per session (it is large) as SQLite in a tmp dir."""
+    from data.demo import build_demo  # lazy: the harness self-test must not need the app
+
+    path = tmp_path_factory.mktemp("demo-db") / "dashboard.sqlite"
+    url = f"sqlite:///{path}"
+    build_demo(url, cases=int(os.environ.get("DEMO_CASES", "60000")), seed=DEMO_SEED)
+    return url
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> str:
+    """The CI PostgreSQL database; skipped when unreachable, except in CI where it must be there."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(PG_URL, connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # any driver/network error means "not reachable"
+        skip_or_fail(f"PostgreSQL not reachable at {PG_URL}: {exc.__class__.__name__}: {exc}")
+    finally:
+        engine.dispose()
+    return PG_URL
+
+
+def _free_port() -> int:
+    """Ask the OS for an unused port so parallel runs and a running `make demo` don't collide."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _answers_200(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _tail(path: Path, limit: int = 4000) -> str:
+    text = path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
+    return text[-limit:]
+
+
+@pytest.fixture(scope="session")
+def live_server(demo_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Run the real `python -m dashboard serve` against the demo database; yield its base URL."""
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    logs = tmp_path_factory.mktemp("live-server")
+    # Files, not pipes: a chatty server must never block on a full pipe buffer.
+    stdout_path, stderr_path = logs / "stdout.log", logs / "stderr.log"
+    env = {
+        **os.environ,
+        "DATABASE_URL": demo_db_url,
+        "SECRET_KEY": "test-secret",
+        "PYTHONUNBUFFERED": "1",
+    }
+    cmd = [sys.executable, "-m", "dashboard", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    with stdout_path.open("wb") as out, stderr_path.open("wb") as err:
+        proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=out, stderr=err)
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+        while not _answers_200(base_url + "/"):
+            if proc.poll() is not None:
+                pytest.fail(
+                    f"`{' '.join(cmd)}` exited with {proc.returncode} before serving.\n"
+                    f"stderr:\n{_tail(stderr_path)}",
+                    pytrace=False,
+                )
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"`{' '.join(cmd)}` did not answer 200 on {base_url}/ within "
+                    f"{SERVER_START_TIMEOUT_S:.0f} s.\nstderr:\n{_tail(stderr_path)}",
+                    pytrace=False,
+                )
+            time.sleep(0.25)
+        yield base_url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium driven by Playwright; Playwright's own browser downloads can't work here."""
+    if not CHROMIUM_PATH.exists():
+        skip_or_fail(f"{CHROMIUM_PATH} is missing (apt-get install chromium; `make test` does it)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:
+        skip_or_fail(f"playwright is not installed: {exc}")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM_PATH), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page_watch() -> PageWatch:
+    """The recorder behind ``page``; request it too to ``ignore()`` errors a test provokes."""
+    return PageWatch()
+
+
+@pytest.fixture
+def page(browser: Browser, page_watch: PageWatch) -> Iterator[Page]:
+    """A fresh 1920x1080 zh-CN page; fails the test on console/page errors or internet requests."""
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    page_watch.attach(context)
+    new_page = context.new_page()
+    page_watch.watch_page(new_page)  # no-op if the context's "page" event already did it
+    try:
+        yield new_page
+    finally:
+        context.close()
+    problems = page_watch.problems()
+    if problems:
+        pytest.fail(
+            "the page misbehaved:\n" + "\n".join(f"  - {p}" for p in problems),
+            pytrace=False,
+        )
