@@ -1,0 +1,64 @@
+"""Configuration read from the environment (12-factor), validated once at start-up."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB = REPO_ROOT / "instance" / "dashboard.sqlite"
+
+
+class ConfigError(RuntimeError):
+    """Raised when the environment describes a configuration that must not run."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything the app factory needs; build it with `Config.from_env()` or directly in tests."""
+
+    database_url: str = f"sqlite:///{DEFAULT_DB}"
+    secret_key: str = field(default_factory=lambda: secrets.token_hex(32), repr=False)
+    redis_url: str | None = None
+    debug: bool = False
+    environment: str = "development"
+    refresh_seconds: int = 60
+    card_rule_file: str | None = None
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Config:
+        """Read DATABASE_URL, SECRET_KEY, REDIS_URL, DASHBOARD_ENV, DASHBOARD_DEBUG, SCREEN_REFRESH_SECONDS."""
+        env = dict(os.environ if env is None else env)
+        environment = env.get("DASHBOARD_ENV", "development")
+        secret = env.get("SECRET_KEY")
+        debug = env.get("DASHBOARD_DEBUG", "0").lower() in ("1", "true", "yes")
+        if environment == "production":
+            if not secret:
+                raise ConfigError("生产环境必须设置 SECRET_KEY（SECRET_KEY is required in production）")
+            if debug:
+                raise ConfigError("生产环境不允许开启调试模式（debug must be off in production）")
+        try:
+            refresh = int(env.get("SCREEN_REFRESH_SECONDS", "60"))
+        except ValueError as exc:
+            raise ConfigError("SCREEN_REFRESH_SECONDS 必须是整数") from exc
+        kwargs = {
+            "database_url": env.get("DATABASE_URL") or f"sqlite:///{DEFAULT_DB}",
+            "redis_url": env.get("REDIS_URL") or None,
+            "debug": debug,
+            "environment": environment,
+            "refresh_seconds": max(refresh, 5),
+            "card_rule_file": env.get("CARD_RULE_FILE") or None,
+        }
+        if secret:
+            kwargs["secret_key"] = secret
+        return cls(**kwargs)
+
+    def ensure_sqlite_dir(self) -> None:
+        """Create the folder of a SQLite database file so that a fresh clone just works."""
+        prefix = "sqlite:///"
+        if self.database_url.startswith(prefix):
+            path = Path(self.database_url[len(prefix) :])
+            if str(path) not in ("", ":memory:"):
+                path.parent.mkdir(parents=True, exist_ok=True)

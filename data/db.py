@@ -1,0 +1,113 @@
+"""Engine creation and bulk loading that behave the same on SQLite (the default) and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy.orm import Session
+
+from data.models import Base, Meta
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine; SQLite gets WAL and foreign keys so that several workers can read while one writes."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn, _record) -> None:  # pragma: no cover - trivial
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def create_schema(engine: Engine) -> None:
+    """Create every table and index that does not exist yet."""
+    Base.metadata.create_all(engine)
+
+
+def drop_schema(engine: Engine) -> None:
+    """Drop every table of the model (used by the demo builder to start clean)."""
+    Base.metadata.drop_all(engine)
+
+
+def get_meta(engine: Engine, key: str) -> str | None:
+    with Session(engine) as s:
+        return s.scalar(select(Meta.value).where(Meta.key == key))
+
+
+def set_meta(engine: Engine, values: dict[str, str]) -> None:
+    with Session(engine) as s:
+        for k, v in values.items():
+            s.merge(Meta(key=k, value=v))
+        s.commit()
+
+
+def as_of_date(engine: Engine) -> date | None:
+    """The date the loaded data runs up to: 'today' for the dashboards' quick picks and overdue views."""
+    value = get_meta(engine, "as_of")
+    return date.fromisoformat(value) if value else None
+
+
+def bulk_insert(engine: Engine, table: str, frame: pd.DataFrame, chunk: int = 50_000) -> None:
+    """Insert a DataFrame fast: COPY on PostgreSQL, chunked executemany elsewhere."""
+    if frame.empty:
+        return
+    if engine.dialect.name == "postgresql":
+        _copy_postgres(engine, table, frame)
+        return
+    cols = list(frame.columns)
+    sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+    with engine.begin() as conn:
+        raw = conn.connection.driver_connection
+        cur = raw.cursor()
+        for start in range(0, len(frame), chunk):
+            part = frame.iloc[start : start + chunk]
+            cur.executemany(sql, _rows(part))
+        cur.close()
+
+
+def _rows(frame: pd.DataFrame) -> Iterable[tuple]:
+    """Rows as plain Python values (None for missing, datetime for timestamps) for the DB-API driver."""
+    converted = []
+    for col in frame.columns:
+        s = frame[col]
+        if pd.api.types.is_datetime64_any_dtype(s):
+            converted.append([None if pd.isna(v) else v.to_pydatetime() for v in s.astype("datetime64[s]")])
+        elif pd.api.types.is_bool_dtype(s):
+            converted.append([bool(v) for v in s])
+        elif pd.api.types.is_integer_dtype(s):
+            converted.append([None if pd.isna(v) else int(v) for v in s])
+        elif pd.api.types.is_float_dtype(s):
+            converted.append([None if pd.isna(v) else float(v) for v in s])
+        else:
+            converted.append([None if v is None or (isinstance(v, float) and pd.isna(v)) else v for v in s])
+    return zip(*converted, strict=True)
+
+
+def _copy_postgres(engine: Engine, table: str, frame: pd.DataFrame) -> None:
+    cols = list(frame.columns)
+    with engine.begin() as conn:
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
+            for row in _rows(frame):
+                copy.write_row(row)
+
+
+def reset_sequences(engine: Engine, tables: Iterable[str]) -> None:
+    """After inserting explicit ids with COPY, move PostgreSQL's sequences past them."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.begin() as conn:
+        for t in tables:
+            conn.exec_driver_sql(
+                f"SELECT setval(pg_get_serial_sequence('{t}', 'id'), COALESCE((SELECT MAX(id) FROM {t}), 0) + 1, false)"
+            )

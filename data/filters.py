@@ -1,0 +1,105 @@
+"""What a query is asked for: an area of the hierarchy and a period of days.
+
+Both are small immutable values built and validated once (from the CLI, a URL or a session) so that query
+functions never see raw user input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import ColumnElement, Engine, Table, select, true
+
+from data.models import Area
+from data.vocab import Level
+from geo.codes import full_code, short_code
+
+__all__ = ["AreaRef", "Period", "city", "find_area", "full_code", "parse_date", "short_code"]
+
+LEVEL_COLUMN = {
+    Level.COUNTY: "county_code",
+    Level.TOWNSHIP: "township_code",
+    Level.VILLAGE: "village_code",
+    Level.GRID: "grid_code",
+}
+
+
+@dataclass(frozen=True)
+class AreaRef:
+    """A node of the hierarchy: its full code, level and name."""
+
+    code: str
+    level: Level
+    name: str
+
+    def clause(self, table: Table, column_map: dict[Level, str] | None = None) -> ColumnElement[bool]:
+        """SQL condition selecting the rows of `table` inside this area's subtree."""
+        if self.level == Level.CITY:
+            return true()
+        col = (column_map or LEVEL_COLUMN)[self.level]
+        return table.c[col] == self.code
+
+
+@dataclass(frozen=True)
+class Period:
+    """An inclusive range of days."""
+
+    start: date
+    end: date
+
+    def __post_init__(self) -> None:
+        if self.start > self.end:
+            raise ValueError(f"开始日期 {self.start} 晚于结束日期 {self.end}")
+
+    @property
+    def lo(self) -> datetime:
+        return datetime.combine(self.start, time.min)
+
+    @property
+    def hi(self) -> datetime:
+        """Exclusive upper bound: the start of the day after `end`."""
+        return datetime.combine(self.end + timedelta(days=1), time.min)
+
+    def year_before(self) -> Period:
+        """The same dates one year earlier (29 February falls back to 28)."""
+        return Period(_minus_year(self.start), _minus_year(self.end))
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+def _minus_year(d: date) -> date:
+    try:
+        return d.replace(year=d.year - 1)
+    except ValueError:
+        return d.replace(year=d.year - 1, day=28)
+
+
+def parse_date(text: str) -> date:
+    """Parse YYYY-MM-DD strictly, with a Chinese error message."""
+    try:
+        return date.fromisoformat(str(text).strip())
+    except ValueError as exc:
+        raise ValueError(f"日期格式错误: {text!r}（应为 YYYY-MM-DD）") from exc
+
+
+def find_area(engine: Engine, code: str) -> AreaRef | None:
+    """Look an area up by any accepted code form; None when it does not exist or the code is malformed."""
+    try:
+        full = full_code(str(code).strip())
+    except ValueError:
+        return None
+    with engine.connect() as conn:
+        row = conn.execute(select(Area.code, Area.level, Area.name).where(Area.code == full)).first()
+    return AreaRef(row.code, Level(row.level), row.name) if row else None
+
+
+def city(engine: Engine) -> AreaRef:
+    """The root of the hierarchy."""
+    with engine.connect() as conn:
+        row = conn.execute(select(Area.code, Area.name).where(Area.level == Level.CITY)).first()
+    if row is None:
+        raise LookupError("数据库中没有区域数据：请先运行 `python -m dashboard demo` 或导入区域")
+    return AreaRef(row.code, Level.CITY, row.name)

@@ -1,0 +1,172 @@
+"""SQLAlchemy 2 typed models: areas, service centers, grid workers, cases, their events and supervision cards.
+
+Ancestor codes (county, township, village, grid) are copied onto every area and case row on purpose: an
+aggregation at any level is then a single indexed GROUP BY, never a recursive walk of the hierarchy.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column
+
+CODE = String(15)  # 12-digit administrative codes; grids add a 3-digit sequence
+
+
+class Base(DeclarativeBase):
+    """Declarative base shared by every table of the command center."""
+
+
+class Area(Base):
+    """One node of city → county → township → village → micro-grid."""
+
+    __tablename__ = "areas"
+
+    code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    level: Mapped[str] = mapped_column(String(10), index=True)
+    parent_code: Mapped[str | None] = mapped_column(CODE, ForeignKey("areas.code"), index=True)
+    county_code: Mapped[str | None] = mapped_column(CODE, index=True)
+    township_code: Mapped[str | None] = mapped_column(CODE, index=True)
+    village_code: Mapped[str | None] = mapped_column(CODE, index=True)
+    population: Mapped[int] = mapped_column(Integer, default=0)
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    is_demo_grid: Mapped[bool] = mapped_column(Boolean, default=False)
+    geometry: Mapped[str | None] = deferred(mapped_column(Text))  # GeoJSON geometry, lon/lat (GCJ-02 based)
+
+
+class ServiceCenter(Base):
+    """A 社会治理服务中心 of the four-level network, located in the area it serves."""
+
+    __tablename__ = "service_centers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    area_code: Mapped[str] = mapped_column(CODE, ForeignKey("areas.code"), index=True)
+    county_code: Mapped[str | None] = mapped_column(CODE, index=True)
+    township_code: Mapped[str | None] = mapped_column(CODE, index=True)
+    village_code: Mapped[str | None] = mapped_column(CODE, index=True)
+    level: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(80))
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+
+
+class Institution(Base):
+    """An institution stationed in a center (入驻机构), e.g. 司法局人民调解中心."""
+
+    __tablename__ = "institutions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    center_id: Mapped[int] = mapped_column(ForeignKey("service_centers.id"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+
+
+class CenterStaff(Base):
+    """A person stationed in a center (入驻人员) on behalf of an institution."""
+
+    __tablename__ = "center_staff"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    center_id: Mapped[int] = mapped_column(ForeignKey("service_centers.id"), index=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"), index=True)
+    name: Mapped[str] = mapped_column(String(32))
+
+
+class GridWorker(Base):
+    """A micro-grid liaison (微网格联络员) or grid staff member (网格员) attached to one grid."""
+
+    __tablename__ = "grid_workers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    grid_code: Mapped[str] = mapped_column(CODE, ForeignKey("areas.code"), index=True)
+    county_code: Mapped[str] = mapped_column(CODE, index=True)
+    township_code: Mapped[str] = mapped_column(CODE, index=True)
+    village_code: Mapped[str] = mapped_column(CODE, index=True)
+    role: Mapped[str] = mapped_column(String(12))
+    name: Mapped[str] = mapped_column(String(32))
+
+
+class Case(Base):
+    """A dispute, petition, public-security problem or risk hazard, from registration to closure."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_no: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    category: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(16))
+    grid_code: Mapped[str] = mapped_column(CODE, ForeignKey("areas.code"))
+    village_code: Mapped[str] = mapped_column(CODE)
+    township_code: Mapped[str] = mapped_column(CODE)
+    county_code: Mapped[str] = mapped_column(CODE)
+    reported_at: Mapped[datetime] = mapped_column(DateTime)
+    first_level: Mapped[str] = mapped_column(String(10))
+    final_level: Mapped[str] = mapped_column(String(10))
+    responsible_unit: Mapped[str] = mapped_column(String(64))
+    mode: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(8))
+    due_at: Mapped[datetime] = mapped_column(DateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    is_first_petition: Mapped[bool] = mapped_column(Boolean, default=False)
+    repeat_visits: Mapped[int] = mapped_column(SmallInteger, default=0)
+    backlog_color: Mapped[str | None] = mapped_column(String(8))
+    backlog_origin: Mapped[str | None] = mapped_column(String(12))
+    is_difficult: Mapped[bool] = mapped_column(Boolean, default=False)
+    card: Mapped[str | None] = mapped_column(String(8))  # highest card issued so far (derived, see data.cards)
+    content: Mapped[str | None] = deferred(mapped_column(Text))
+
+    __table_args__ = (
+        Index("ix_cases_county_kind_reported", "county_code", "kind", "reported_at"),
+        Index("ix_cases_township_kind_reported", "township_code", "kind", "reported_at"),
+        Index("ix_cases_village_kind_reported", "village_code", "kind", "reported_at"),
+        Index("ix_cases_grid_reported", "grid_code", "reported_at"),
+        Index("ix_cases_kind_reported", "kind", "reported_at"),
+        Index("ix_cases_kind_closed", "kind", "closed_at"),
+        Index("ix_cases_open_due", "status", "due_at"),
+    )
+
+
+class CaseEvent(Base):
+    """One step of a case (registered, dispatched, accepted, escalated, joint meeting, closed)."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    step: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(DateTime)
+    level: Mapped[str] = mapped_column(String(10))
+
+
+class CaseCard(Base):
+    """A supervision card (督办牌) issued to an overdue open case; the history keeps every issue."""
+
+    __tablename__ = "case_cards"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    color: Mapped[str] = mapped_column(String(8))
+    issued_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+class Meta(Base):
+    """Key/value facts about the loaded data (its as-of date, generator seed, data version)."""
+
+    __tablename__ = "meta"
+
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))

@@ -1,0 +1,135 @@
+"""Headline figures: disputes handled and mediated, first-time petitions, open cases, cards, structure."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+from sqlalchemy import Engine, and_, case, func, or_, select
+
+from data.filters import AreaRef, Period
+from data.models import Area, Case, CaseCard, CenterStaff, GridWorker, Institution, ServiceCenter
+from data.vocab import CARD_ORDER, Kind, Level, Outcome, WorkerRole
+
+CASES = Case.__table__
+CARDS = CaseCard.__table__
+
+
+def disputes_handled(engine: Engine, area: AreaRef, period: Period) -> pd.DataFrame:
+    """Disputes closed in the period and how many were mediated successfully.
+
+    Columns: handled, mediated, success_rate (percent, NaN when nothing was handled).
+    """
+    stmt = select(
+        func.count().label("handled"),
+        func.coalesce(func.sum(case((CASES.c.outcome == str(Outcome.SUCCESS), 1), else_=0)), 0).label("mediated"),
+    ).where(
+        CASES.c.kind == str(Kind.DISPUTE),
+        CASES.c.closed_at >= period.lo,
+        CASES.c.closed_at < period.hi,
+        area.clause(CASES),
+    )
+    with engine.connect() as conn:
+        row = conn.execute(stmt).one()
+    handled, mediated = int(row.handled), int(row.mediated)
+    rate = 100.0 * mediated / handled if handled else float("nan")
+    return pd.DataFrame({"handled": [handled], "mediated": [mediated], "success_rate": [rate]})
+
+
+def first_petitions(engine: Engine, area: AreaRef, period: Period) -> pd.DataFrame:
+    """First-time petitions (初信初访) registered in the period and in the same dates a year earlier.
+
+    Columns: current, previous, yoy (percent change, NaN when the previous count is 0).
+    """
+    before = period.year_before()
+
+    def count_in(p: Period):
+        return func.coalesce(
+            func.sum(case((and_(CASES.c.reported_at >= p.lo, CASES.c.reported_at < p.hi), 1), else_=0)), 0
+        )
+
+    stmt = select(count_in(period).label("current"), count_in(before).label("previous")).where(
+        CASES.c.kind == str(Kind.PETITION),
+        CASES.c.is_first_petition.is_(True),
+        CASES.c.reported_at >= before.lo,
+        CASES.c.reported_at < period.hi,
+        area.clause(CASES),
+    )
+    with engine.connect() as conn:
+        row = conn.execute(stmt).one()
+    cur, prev = int(row.current), int(row.previous)
+    yoy = 100.0 * (cur - prev) / prev if prev else float("nan")
+    return pd.DataFrame({"current": [cur], "previous": [prev], "yoy": [yoy]})
+
+
+def open_cases_and_cards(engine: Engine, area: AreaRef, at: datetime) -> pd.DataFrame:
+    """Cases open at instant `at` and the highest card standing on each of them by then.
+
+    Columns: open, blue, yellow, red (a case counts once, under its most severe card).
+    """
+    open_clause = and_(
+        CASES.c.reported_at < at,
+        or_(CASES.c.closed_at.is_(None), CASES.c.closed_at >= at),
+        area.clause(CASES),
+    )
+    rank = case(*[(CARDS.c.color == str(c), i + 1) for i, c in enumerate(CARD_ORDER)], else_=0)
+    top = (
+        select(CARDS.c.case_id, func.max(rank).label("r"))
+        .join(CASES, CASES.c.id == CARDS.c.case_id)
+        .where(CARDS.c.issued_at < at, open_clause)
+        .group_by(CARDS.c.case_id)
+        .subquery()
+    )
+    with engine.connect() as conn:
+        n_open = conn.execute(select(func.count()).select_from(CASES).where(open_clause)).scalar_one()
+        counts = dict(conn.execute(select(top.c.r, func.count()).group_by(top.c.r)).all())
+    data = {"open": [int(n_open)]}
+    for i, color in enumerate(CARD_ORDER):
+        data[str(color)] = [int(counts.get(i + 1, 0))]
+    return pd.DataFrame(data)
+
+
+def structure_counts(engine: Engine, area: AreaRef) -> pd.DataFrame:
+    """The network inside the area: subdivisions, centers' institutions and staff, grid liaisons.
+
+    Columns: counties, townships, villages, grids, demo_grids, centers, institutions, center_staff,
+    grid_liaisons, grid_staff, population.
+    """
+    areas = Area.__table__
+    centers = ServiceCenter.__table__
+    in_area = area.clause(areas, {**_AREA_SELF, Level.GRID: "code"})
+    level_counts = select(
+        *[
+            func.coalesce(func.sum(case((areas.c.level == str(lv), 1), else_=0)), 0).label(name)
+            for lv, name in ((Level.COUNTY, "counties"), (Level.TOWNSHIP, "townships"),
+                             (Level.VILLAGE, "villages"), (Level.GRID, "grids"))
+        ],
+        func.coalesce(func.sum(case((areas.c.is_demo_grid.is_(True), 1), else_=0)), 0).label("demo_grids"),
+        func.coalesce(func.sum(case((areas.c.level == str(Level.GRID), areas.c.population), else_=0)), 0).label(
+            "population"
+        ),
+    ).where(in_area)
+    center_clause = area.clause(centers, {**_AREA_SELF, Level.GRID: "area_code"})
+    if area.level == Level.GRID:
+        center_clause = centers.c.id < 0  # no center sits inside a single grid
+    workers = GridWorker.__table__
+    worker_clause = area.clause(workers)
+    with engine.connect() as conn:
+        row = conn.execute(level_counts).one()._asdict()
+        row["centers"] = conn.execute(select(func.count()).select_from(centers).where(center_clause)).scalar_one()
+        row["institutions"] = conn.execute(
+            select(func.count()).select_from(Institution.__table__.join(centers)).where(center_clause)
+        ).scalar_one()
+        row["center_staff"] = conn.execute(
+            select(func.count()).select_from(CenterStaff.__table__.join(centers)).where(center_clause)
+        ).scalar_one()
+        by_role = dict(
+            conn.execute(select(workers.c.role, func.count()).where(worker_clause).group_by(workers.c.role)).all()
+        )
+    row["grid_liaisons"] = int(by_role.get(str(WorkerRole.LIAISON), 0))
+    row["grid_staff"] = int(by_role.get(str(WorkerRole.GRID_STAFF), 0))
+    return pd.DataFrame({k: [int(v)] for k, v in row.items()})
+
+
+# Areas and centers carry their own code at their own level; a county row's county_code is itself.
+_AREA_SELF = {Level.COUNTY: "county_code", Level.TOWNSHIP: "township_code", Level.VILLAGE: "village_code"}
