@@ -1,0 +1,1 @@
+"""How pages react: each module registers its callbacks explicitly with `register(app)`."""

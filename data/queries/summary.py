@@ -133,3 +133,33 @@ def structure_counts(engine: Engine, area: AreaRef) -> pd.DataFrame:
 
 # Areas and centers carry their own code at their own level; a county row's county_code is itself.
 _AREA_SELF = {Level.COUNTY: "county_code", Level.TOWNSHIP: "township_code", Level.VILLAGE: "village_code"}
+
+
+def cases_registered(engine: Engine, area: AreaRef, period: Period) -> int:
+    """Cases of every kind registered in the period."""
+    stmt = select(func.count()).select_from(CASES).where(
+        CASES.c.reported_at >= period.lo, CASES.c.reported_at < period.hi, area.clause(CASES)
+    )
+    with engine.connect() as conn:
+        return int(conn.execute(stmt).scalar_one())
+
+
+def headline_kpis(engine: Engine, area: AreaRef, period: Period) -> pd.DataFrame:
+    """The home page's tiles for an area and period.
+
+    Columns: intake, disputes_handled, success_rate, cases_open, red_cards, institutions, center_staff,
+    grids, grid_liaisons, demo_grids, villages.
+    """
+    disputes = disputes_handled(engine, area, period).iloc[0]
+    standing = open_cases_and_cards(engine, area, period.hi).iloc[0]
+    structure = structure_counts(engine, area).iloc[0]
+    row = {
+        "intake": cases_registered(engine, area, period),
+        "disputes_handled": int(disputes["handled"]),
+        "success_rate": float(disputes["success_rate"]),
+        "cases_open": int(standing["open"]),
+        "red_cards": int(standing["red"]),
+    }
+    for key in ("institutions", "center_staff", "grids", "grid_liaisons", "demo_grids", "villages"):
+        row[key] = int(structure[key])
+    return pd.DataFrame({k: [v] for k, v in row.items()})

@@ -1,0 +1,60 @@
+"""The frame of every page: title, navigation, the data's date and the notice line for bad URL values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import dash
+from dash import dcc, html
+
+from dashboard.ids import Shell
+
+
+@dataclass(frozen=True)
+class NavItem:
+    path: str
+    label: str
+
+
+NAV_ITEMS: tuple[NavItem, ...] = (
+    NavItem("/", "总览"),
+    NavItem("/map", "地图"),
+    NavItem("/flow", "案件流转"),
+    NavItem("/resolution", "化解率"),
+    NavItem("/overdue", "逾期督办"),
+    NavItem("/screen", "大屏"),
+)
+
+
+def nav_links(pathname: str | None, search: str | None) -> list:
+    """Navigation links that keep the current view's query string (area, period, kinds)."""
+    current = pathname or "/"
+    return [
+        dcc.Link(item.label, href=item.path + (search or ""), className="active" if item.path == current else "")
+        for item in NAV_ITEMS
+    ]
+
+
+def shell(city_name: str, data_date: str) -> html.Div:
+    """The app layout: header, notice line and the page container."""
+    return html.Div(
+        [
+            dcc.Location(id=Shell.URL, refresh="callback-nav"),
+            html.Header(
+                [
+                    html.Div([f"{city_name}社会治理现代化指挥中心", html.Small("四级联动 · 精网微格 · 矛盾纠纷化解")],
+                             className="cc-title"),
+                    html.Nav(nav_links("/", ""), id=Shell.NAV, className="cc-nav"),
+                    html.Div(["数据截至 ", html.Strong(data_date, id=Shell.DATA_DATE)], className="cc-meta"),
+                ],
+                className="cc-header",
+            ),
+            html.Div(id=Shell.NOTICE, className="cc-notice", role="status"),
+            html.Main(dash.page_container, className="cc-page"),
+        ]
+    )
+
+
+def placeholder(title: str) -> html.Div:
+    """An honest marker for a page that a later change fills."""
+    return html.Div([html.H2(title), html.Div("本页面尚在建设中。", className="cc-placeholder")])
