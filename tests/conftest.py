@@ -189,3 +189,32 @@ def page(browser: Browser, page_watch: PageWatch) -> Iterator[Page]:
             "the page misbehaved:\n" + "\n".join(f"  - {p}" for p in problems),
             pytrace=False,
         )
+
+
+@pytest.fixture(scope="session")
+def demo_engine(demo_db_url: str):
+    """An engine on the session's demo database (default size)."""
+    from data.db import make_engine
+
+    engine = make_engine(demo_db_url)
+    yield engine
+    engine.dispose()
+
+
+SMALL_CASES = 8_000
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def small_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """A small demo database (8,000 cases) on each backend: the data layer must behave the same on both."""
+    from data.db import make_engine
+    from data.demo import build_demo
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('small') / 'small.sqlite'}"
+    else:
+        url = request.getfixturevalue("pg_url")
+    build_demo(url, cases=SMALL_CASES, seed=7, log=lambda _m: None)
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()
