@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dash import Dash, Input, Output
 
+from callbacks.common import current_view
 from dashboard.context import services
 from dashboard.formatting import count_cn, count_full, percent, period_cn
 from dashboard.ids import Home, Kpi, Shell
-from dashboard.urlstate import parse_view
 from data.queries.summary import headline_kpis
 from layouts.home import MAIN_TILES, STRUCTURE_TILES
 
@@ -23,8 +23,7 @@ def register(app: Dash) -> None:
         Input(Shell.URL, "search"),
     )
     def fill_tiles(search: str | None):
-        svc = services()
-        state = parse_view(search, svc.engine, svc.today())
-        row = headline_kpis(svc.engine, state.area, state.period).iloc[0]
+        state = current_view(search)
+        row = headline_kpis(services().engine, state.area, state.period).iloc[0]
         values = [FORMATS.get(key, count_full)(row[key]) for key in TILE_KEYS]
         return [*values, state.area.name, period_cn(state.period.start, state.period.end)]

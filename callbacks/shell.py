@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dash import Dash, Input, Output
 
-from dashboard.context import services
+from callbacks.common import current_view
 from dashboard.ids import Shell
-from dashboard.urlstate import parse_view
 from layouts.shell import nav_links
 
 
@@ -18,6 +17,5 @@ def register(app: Dash) -> None:
         Input(Shell.URL, "search"),
     )
     def update_shell(pathname: str | None, search: str | None):
-        svc = services()
-        state = parse_view(search, svc.engine, svc.today())
+        state = current_view(search)
         return nav_links(pathname, state.query()), "；".join(state.notices)

@@ -1,30 +1,46 @@
 """The app factory: `create_app(config)` builds the Dash app, its pages and callbacks, on its own database.
 
 Nothing is created at import time, so tests can build several apps on separate databases and every
-gunicorn worker builds its own.
+gunicorn worker builds its own. Pages are routed by our own small router (not Dash's global page
+registry) so that a change of the query string (a drill, a filter) updates a page's figures in place
+instead of rebuilding the page.
 """
 
 from __future__ import annotations
 
+import importlib
+from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
-import dash
-from dash import Dash
+from dash import Dash, Input, Output, State, html
+from dash.development.base_component import Component
 
-from callbacks import home as home_callbacks
 from callbacks import shell as shell_callbacks
 from dashboard.config import Config
 from dashboard.context import EXTENSION_KEY, Services
 from dashboard.formatting import date_cn
+from dashboard.ids import Shell
 from dashboard.theme import register_templates
 from data.db import as_of_date, create_schema, make_engine
 from data.filters import city
-from layouts import home
 from layouts.shell import placeholder, shell
 
 ASSETS = Path(__file__).resolve().parent / "assets"
-PLACEHOLDER_PAGES = {"/map": "地图", "/flow": "案件流转", "/resolution": "化解率", "/overdue": "逾期督办",
-                     "/screen": "大屏"}
+TITLE_SUFFIX = "社会治理指挥中心"
+# Page module names, in navigation order. Each page is `layouts.<name>` (PATH, TITLE, layout(**query)) and
+# optionally `callbacks.<name>` (register(app)); a page not written yet shows a placeholder.
+PAGES = ("home", "map", "flow", "resolution", "overdue", "screen")
+PLACEHOLDER_PAGES = {"map": ("/map", "地图"), "flow": ("/flow", "案件流转"), "resolution": ("/resolution", "化解率"),
+                     "overdue": ("/overdue", "逾期督办"), "screen": ("/screen", "大屏")}
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str
+    title: str
+    render: Any  # layout(**query) -> Component
 
 
 def create_app(config: Config) -> Dash:
@@ -35,35 +51,75 @@ def create_app(config: Config) -> Dash:
     register_templates()
     app = Dash(
         __name__,
-        use_pages=True,
-        pages_folder="",
         assets_folder=str(ASSETS),
         serve_locally=True,
-        title="宿迁市社会治理现代化指挥中心",
+        title=f"宿迁市{TITLE_SUFFIX}",
         update_title=None,
         suppress_callback_exceptions=True,
     )
     app.server.config.update(SECRET_KEY=config.secret_key, DEBUG=config.debug)
     app.server.extensions[EXTENSION_KEY] = Services(config=config, engine=engine)
 
-    _register_pages()
     try:
-        root = city(engine)
-        city_name = root.name
+        city_name = city(engine).name
     except LookupError:
         city_name = "宿迁市"
     as_of = as_of_date(engine)
     app.layout = shell(city_name, date_cn(as_of) if as_of else "—")
+    pages = _load_pages(app)
+    _register_router(app, pages)
     shell_callbacks.register(app)
-    home_callbacks.register(app)
     return app
 
 
-def _register_pages() -> None:
-    """Register every page with Dash Pages (paths and titles only; layouts are plain functions)."""
-    dash.register_page("home", path="/", name="总览", title="总览 · 社会治理指挥中心", layout=home.layout)
-    for path, title in PLACEHOLDER_PAGES.items():
-        dash.register_page(
-            path.strip("/"), path=path, name=title, title=f"{title} · 社会治理指挥中心",
-            layout=lambda title=title, **_q: placeholder(title),
-        )
+def _import_optional(name: str) -> ModuleType | None:
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name != name:
+            raise
+        return None
+
+
+def _load_pages(app: Dash) -> dict[str, Page]:
+    """Import each page's layout module and register its callbacks."""
+    pages: dict[str, Page] = {}
+    for name in PAGES:
+        module = _import_optional(f"layouts.{name}")
+        if module is None:
+            path, title = PLACEHOLDER_PAGES[name]
+            pages[path] = Page(path, title, lambda title=title, **_q: placeholder(title))
+            continue
+        pages[module.PATH] = Page(module.PATH, module.TITLE, module.layout)
+        page_callbacks = _import_optional(f"callbacks.{name}")
+        if page_callbacks is not None:
+            page_callbacks.register(app)
+    return pages
+
+
+def _register_router(app: Dash, pages: dict[str, Page]) -> None:
+    """Render the page for the URL's path; query changes alone do not re-render (pages react to them)."""
+
+    @app.callback(Output(Shell.PAGE, "children"), Input(Shell.URL, "pathname"), State(Shell.URL, "search"))
+    def route(pathname: str | None, search: str | None) -> Component:
+        page = pages.get(pathname or "/")
+        if page is None:
+            return html.Div([html.H2("页面不存在"), html.A("返回总览", href="/")], className="cc-placeholder")
+        return page.render()
+
+    app.clientside_callback(
+        "function(path, titles) { document.title = (titles[path] || '页面不存在') + ' · "
+        + TITLE_SUFFIX
+        + "'; return ''; }",
+        Output(Shell.TITLE_SINK, "children"),
+        Input(Shell.URL, "pathname"),
+        State(Shell.TITLES, "data"),
+    )
+    app.layout.children.append(_titles_store(pages))
+
+
+def _titles_store(pages: dict[str, Page]) -> Component:
+    from dash import dcc
+
+    return html.Div([dcc.Store(id=Shell.TITLES, data={p.path: p.title for p in pages.values()}),
+                     html.Div(id=Shell.TITLE_SINK, hidden=True)])

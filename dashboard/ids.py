@@ -14,6 +14,9 @@ class Shell(StrEnum):
     NOTICE = "shell-notice"
     CLOCK = "shell-clock"
     CLOCK_TICK = "shell-clock-tick"
+    PAGE = "shell-page"
+    TITLES = "shell-titles"
+    TITLE_SINK = "shell-title-sink"
 
 
 class Home(StrEnum):
@@ -32,3 +35,47 @@ class Kpi(StrEnum):
 
     def of(self, key: str) -> str:
         return f"{self.value}-{key}"
+
+
+class Filters(StrEnum):
+    """The filter bar shared by all pages (breadcrumb, period, kinds)."""
+
+    BAR = "filters-bar"
+    BREADCRUMB = "filters-breadcrumb"
+    CRUMB = "filters-crumb"  # pattern-matching: {"type": CRUMB, "code": <short code>}
+    QUICK = "filters-quick"
+    DATES = "filters-dates"
+    KINDS = "filters-kinds"
+
+
+# Page IDs: one class per page, each page adds its members only to its own class.
+
+
+class MapPage(StrEnum):
+    """地图 /map."""
+
+    GRAPH = "map-graph"
+
+
+class FlowPage(StrEnum):
+    """案件流转 /flow."""
+
+    SANKEY = "flow-sankey"
+
+
+class ResolutionPage(StrEnum):
+    """化解率 /resolution."""
+
+    TREND = "resolution-trend"
+
+
+class OverduePage(StrEnum):
+    """逾期督办 /overdue."""
+
+    TABLE = "overdue-table"
+
+
+class ScreenPage(StrEnum):
+    """大屏 /screen."""
+
+    CANVAS = "screen-canvas"

@@ -15,7 +15,7 @@ from data.models import Area
 from data.vocab import Level
 from geo.codes import full_code, short_code
 
-__all__ = ["AreaRef", "Period", "city", "find_area", "full_code", "parse_date", "short_code"]
+__all__ = ["AreaRef", "Period", "city", "find_area", "full_code", "kind_clause", "parse_date", "short_code"]
 
 LEVEL_COLUMN = {
     Level.COUNTY: "county_code",
@@ -75,6 +75,11 @@ def _minus_year(d: date) -> date:
         return d.replace(year=d.year - 1)
     except ValueError:
         return d.replace(year=d.year - 1, day=28)
+
+
+def kind_clause(table: Table, kinds: tuple[str, ...] | list[str]) -> ColumnElement[bool]:
+    """SQL condition for the chosen case kinds; no kinds chosen means every kind."""
+    return table.c.kind.in_([str(k) for k in kinds]) if kinds else true()
 
 
 def parse_date(text: str) -> date:

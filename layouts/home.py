@@ -7,6 +7,9 @@ from dash import html
 from dashboard.ids import Home
 from layouts.components import TileSpec, kpi_tile
 
+PATH = "/"
+TITLE = "总览"
+
 MAIN_TILES: tuple[TileSpec, ...] = (
     TileSpec("disputes_handled", "矛盾纠纷化解数", "时段内办结的矛盾纠纷"),
     TileSpec("success_rate", "调解成功率", "调解成功 / 办结纠纷", "good"),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import dash
 from dash import dcc, html
 
 from dashboard.ids import Shell
@@ -50,7 +49,7 @@ def shell(city_name: str, data_date: str) -> html.Div:
                 className="cc-header",
             ),
             html.Div(id=Shell.NOTICE, className="cc-notice", role="status"),
-            html.Main(dash.page_container, className="cc-page"),
+            html.Main(id=Shell.PAGE, className="cc-page"),
         ]
     )
 

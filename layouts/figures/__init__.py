@@ -1,0 +1,1 @@
+"""Figure builders: pure functions, DataFrame in, `go.Figure` out; no database, no Dash."""
