@@ -18,6 +18,7 @@ from dash import Dash, Input, Output, State, html
 from dash.development.base_component import Component
 
 from callbacks import shell as shell_callbacks
+from dashboard import geo_routes
 from dashboard.config import Config
 from dashboard.context import EXTENSION_KEY, Services
 from dashboard.formatting import date_cn
@@ -69,6 +70,7 @@ def create_app(config: Config) -> Dash:
     pages = _load_pages(app)
     _register_router(app, pages)
     shell_callbacks.register(app)
+    geo_routes.register(app.server)
     return app
 
 
