@@ -17,6 +17,7 @@ from typing import Any
 from dash import Dash, Input, Output, State, html
 from dash.development.base_component import Component
 
+from callbacks import filters as filter_callbacks
 from callbacks import shell as shell_callbacks
 from dashboard import geo_routes
 from dashboard.config import Config
@@ -70,6 +71,7 @@ def create_app(config: Config) -> Dash:
     pages = _load_pages(app)
     _register_router(app, pages)
     shell_callbacks.register(app)
+    filter_callbacks.register(app)
     geo_routes.register(app.server)
     return app
 

@@ -42,7 +42,6 @@ class Filters(StrEnum):
 
     BAR = "filters-bar"
     BREADCRUMB = "filters-breadcrumb"
-    CRUMB = "filters-crumb"  # pattern-matching: {"type": CRUMB, "code": <short code>}
     QUICK = "filters-quick"
     DATES = "filters-dates"
     KINDS = "filters-kinds"

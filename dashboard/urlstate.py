@@ -34,6 +34,17 @@ class ViewState:
         return "?" + urlencode(params)
 
 
+def with_params(search: str | None, **updates: str | list[str] | None) -> str:
+    """The query string with some parameters replaced (None removes one); other parameters are kept."""
+    params = parse_qs((search or "").lstrip("?"), keep_blank_values=True)
+    for key, value in updates.items():
+        if value is None or value == []:
+            params.pop(key, None)
+        else:
+            params[key] = value if isinstance(value, list) else [value]
+    return "?" + urlencode([(k, v) for k, values in params.items() for v in values])
+
+
 def _first(params: dict[str, list[str]], key: str) -> str | None:
     values = params.get(key) or []
     return values[0][:MAX_PARAM] if values else None

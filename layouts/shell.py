@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from dash import dcc, html
 
 from dashboard.ids import Shell
+from layouts.filters import filter_bar
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ def shell(city_name: str, data_date: str) -> html.Div:
                 ],
                 className="cc-header",
             ),
+            filter_bar(),
             html.Div(id=Shell.NOTICE, className="cc-notice", role="status"),
             html.Main(id=Shell.PAGE, className="cc-page"),
         ]
