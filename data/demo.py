@@ -42,7 +42,7 @@ def build_demo(
 ) -> dict[str, float]:
     """Drop and rebuild every table at `database_url`; returns timings in seconds per phase."""
     if cases < 5_000:
-        raise ValueError("the demo needs at least 5,000 cases to reproduce the published figures")
+        raise ValueError("演示数据至少需要 5,000 件案件才能复现公开数据（--cases ≥ 5000）")
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     rng = np.random.default_rng(seed)

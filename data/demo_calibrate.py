@@ -140,8 +140,12 @@ def _first_petitions(cases: pd.DataFrame, rng: np.random.Generator) -> None:
     # Backlog cases are not first-time petitions; restore a gentle decline from 2021 to 2022 first.
     y2021, y2022 = (date(2021, 1, 1), date(2021, 12, 31)), (date(2022, 1, 1), date(2022, 12, 31))
     _set_flag_count(cases, rng, petition & _between(cases["reported_at"], y2022), round(flagged_in(y2021) * 0.92))
-    target = round(flagged_in(prev) * (1 + published.FIRST_PETITIONS_YOY / 100))
-    _set_flag_count(cases, rng, petition & _between(cases["reported_at"], published.DISPUTE_WINDOW), target)
+    # With small demos the counts are small integers: nudge last year's count so that the ratio can be met.
+    ratio = 1 + published.FIRST_PETITIONS_YOY / 100
+    natural = flagged_in(prev)
+    before = min(range(max(natural - 15, 1), natural + 16), key=lambda q: (abs(round(q * ratio) / q - ratio), abs(q - natural)))
+    _set_flag_count(cases, rng, petition & _between(cases["reported_at"], prev), before)
+    _set_flag_count(cases, rng, petition & _between(cases["reported_at"], published.DISPUTE_WINDOW), round(before * ratio))
 
 
 def _set_flag_count(cases: pd.DataFrame, rng: np.random.Generator, rows: np.ndarray, target: int) -> None:

@@ -78,7 +78,7 @@ CONTENT = "{place}群众反映{category}问题，请求协调处理。"
 
 def _day_weights(kind: Kind, days: pd.DatetimeIndex) -> np.ndarray:
     month = np.array(MONTH_RATE[kind])[days.month - 1]
-    week = np.array(WEEKDAY_RATE)[days.weekday]
+    week = np.array(WEEKDAY_RATE)[days.day_of_week]
     year = np.array([YEAR_RATE[kind][y] for y in days.year])
     return month * week * year
 

@@ -204,17 +204,31 @@ def demo_engine(demo_db_url: str):
 SMALL_CASES = 8_000
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def small_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
-    """A small demo database (8,000 cases) on each backend: the data layer must behave the same on both."""
+def _small_demo(url: str):
     from data.db import make_engine
     from data.demo import build_demo
 
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('small') / 'small.sqlite'}"
-    else:
-        url = request.getfixturevalue("pg_url")
     build_demo(url, cases=SMALL_CASES, seed=7, log=lambda _m: None)
-    engine = make_engine(url)
+    return make_engine(url)
+
+
+@pytest.fixture(scope="session")
+def small_sqlite(tmp_path_factory: pytest.TempPathFactory):
+    """A small demo database (8,000 cases) on SQLite."""
+    engine = _small_demo(f"sqlite:///{tmp_path_factory.mktemp('small') / 'small.sqlite'}")
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def small_pg(pg_url: str):
+    """The same small demo (same seed) on PostgreSQL."""
+    engine = _small_demo(pg_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def small_db(request: pytest.FixtureRequest):
+    """The small demo on each backend: the data layer must behave the same on both."""
+    return request.getfixturevalue(f"small_{'pg' if request.param == 'postgresql' else 'sqlite'}")
