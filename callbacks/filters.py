@@ -5,6 +5,7 @@ from __future__ import annotations
 from dash import Dash, Input, Output, State, no_update
 
 from callbacks.common import current_view
+from dashboard.auth import current_principal
 from dashboard.context import services
 from dashboard.ids import Filters, Shell
 from dashboard.periods import QUICK_PICKS, quick_period
@@ -27,8 +28,9 @@ def register(app: Dash) -> None:
     def render_bar(pathname: str | None, search: str | None):
         state = current_view(search)
         path = pathname or "/"
+        scope = current_principal().scope  # current_view guarantees there is one
         chain = [(a.name, path + with_params(search, area=short_code(a.code)))
-                 for a in area_path(services().engine, state.area)]
+                 for a in area_path(services().engine, state.area) if scope.contains(a.code)]
         today = services().today()
         picks = []
         for key, label in QUICK_PICKS.items():

@@ -19,7 +19,7 @@ from dash.development.base_component import Component
 
 from callbacks import filters as filter_callbacks
 from callbacks import shell as shell_callbacks
-from dashboard import geo_routes
+from dashboard import admin, auth, geo_routes
 from dashboard.config import Config
 from dashboard.context import EXTENSION_KEY, Services
 from dashboard.formatting import date_cn
@@ -61,6 +61,7 @@ def create_app(config: Config) -> Dash:
     )
     app.server.config.update(SECRET_KEY=config.secret_key, DEBUG=config.debug)
     app.server.extensions[EXTENSION_KEY] = Services(config=config, engine=engine)
+    auth.install(app.server, secure_cookies=config.secure_cookies, session_minutes=config.session_minutes)
 
     try:
         city_name = city(engine).name
@@ -73,6 +74,8 @@ def create_app(config: Config) -> Dash:
     shell_callbacks.register(app)
     filter_callbacks.register(app)
     geo_routes.register(app.server)
+    admin.register(app.server)
+    app.server.config["CONTENT_SECURITY_POLICY"] = auth.content_security_policy(app.csp_hashes())
     return app
 
 
@@ -107,6 +110,9 @@ def _register_router(app: Dash, pages: dict[str, Page]) -> None:
     @app.callback(Output(Shell.PAGE, "children"), Input(Shell.URL, "pathname"), State(Shell.URL, "search"))
     def route(pathname: str | None, search: str | None) -> Component:
         page = pages.get(pathname or "/")
+        principal = auth.current_principal()
+        if page is not None and principal is not None and not principal.may_open(page.path):
+            return html.Div([html.H2("无权访问该页面")], className="cc-placeholder")
         if page is None:
             return html.Div([html.H2("页面不存在"), html.A("返回总览", href="/")], className="cc-placeholder")
         return page.render()

@@ -63,7 +63,37 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--to", dest="date_to", required=True, metavar="DATE", help="last day, YYYY-MM-DD")
     st.add_argument("--area", metavar="CODE", help="restrict to this area's subtree (e.g. 321322)")
     st.add_argument("--json", action="store_true", help="print one JSON object")
+    _add_account_commands(sub)
     return parser
+
+
+def _add_account_commands(sub: argparse._SubParsersAction) -> None:
+    users = sub.add_parser("users", help="manage logins (roles: leader, chief, analyst, admin)",
+                           description="Manage the people who log in. Passwords are read from standard input.")
+    us = users.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = us.add_parser("add", help="add a user (password from standard input)")
+    add.add_argument("name")
+    add.add_argument("--role", required=True, choices=["leader", "chief", "analyst", "admin"])
+    add.add_argument("--area", required=True, metavar="CODE", help="root of what the user may see, e.g. 321322")
+    us.add_parser("list", help="list users with role, scope and state")
+    dis = us.add_parser("disable", help="disable a user (existing sessions stop working at once)")
+    dis.add_argument("name")
+    pw = us.add_parser("set-password", help="set a new password (from standard input)")
+    pw.add_argument("name")
+    sc = us.add_parser("set-scope", help="change the area a user may see")
+    sc.add_argument("name")
+    sc.add_argument("--area", required=True, metavar="CODE")
+
+    tokens = sub.add_parser("tokens", help="manage view-only display tokens for wall screens",
+                            description="A display token opens /screen?token=... without a login, view only.")
+    ts = tokens.add_subparsers(dest="action", required=True, metavar="ACTION")
+    tadd = ts.add_parser("add", help="create a token and print it (shown once)")
+    tadd.add_argument("--area", required=True, metavar="CODE")
+    tadd.add_argument("--pages", default="screen", help="comma-separated pages, e.g. screen,map (default screen)")
+    tadd.add_argument("--label", help="where the screen hangs, for the list")
+    ts.add_parser("list", help="list tokens (ids, area, pages, state)")
+    trev = ts.add_parser("revoke", help="revoke a token by id; the screen stops on its next refresh")
+    trev.add_argument("id", type=_positive_int)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -129,4 +159,71 @@ def _safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-COMMANDS = {"init-db": _init_db, "demo": _demo, "serve": _serve, "stats": _stats}
+def _read_password() -> str:
+    """The password from standard input (first line), so it never appears in a process list or history."""
+    if sys.stdin.isatty():
+        import getpass
+
+        return getpass.getpass("密码: ")
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _users(config: Config, args: argparse.Namespace) -> int:
+    from data import accounts
+    from data.db import create_schema, make_engine
+
+    engine = make_engine(config.database_url)
+    create_schema(engine)
+    try:
+        if args.action == "add":
+            acc = accounts.add_user(engine, args.name, args.role, args.area, _read_password())
+            accounts.audit(engine, "cli", "user_add", {"name": acc.name, "role": str(acc.role), "area": acc.area_code})
+            print(f"已添加用户 {acc.name}（{accounts.ROLE_LABELS[acc.role]}，辖区 {acc.area_code}）")
+        elif args.action == "list":
+            for a in accounts.list_users(engine):
+                state = "停用" if a.disabled else "启用"
+                print(f"{a.name}\t{a.role}\t{a.area_code or '-'}\t{state}")
+        elif args.action == "disable":
+            accounts.disable_user(engine, args.name)
+            accounts.audit(engine, "cli", "user_disable", {"name": args.name})
+            print(f"已停用 {args.name}")
+        elif args.action == "set-password":
+            accounts.set_password(engine, args.name, _read_password())
+            accounts.audit(engine, "cli", "user_password", {"name": args.name})
+            print(f"已修改 {args.name} 的密码")
+        elif args.action == "set-scope":
+            accounts.set_scope(engine, args.name, args.area)
+            accounts.audit(engine, "cli", "user_scope", {"name": args.name, "area": args.area})
+            print(f"已将 {args.name} 的辖区改为 {args.area}")
+    except accounts.AccountError as exc:
+        raise CliError(str(exc)) from exc
+    return 0
+
+
+def _tokens(config: Config, args: argparse.Namespace) -> int:
+    from data import accounts
+    from data.db import create_schema, make_engine
+
+    engine = make_engine(config.database_url)
+    create_schema(engine)
+    try:
+        if args.action == "add":
+            pages = [p.strip() for p in args.pages.split(",") if p.strip()]
+            token_id, token = accounts.add_token(engine, args.area, pages, args.label)
+            accounts.audit(engine, "cli", "token_add", {"id": token_id, "area": args.area, "pages": pages})
+            print(token)
+            print(f"令牌 #{token_id}: 打开 /screen?token={token}", file=sys.stderr)
+        elif args.action == "list":
+            for t in accounts.list_tokens(engine):
+                print(f"{t.id}\t{t.area_code}\t{','.join(t.pages)}\t{'已撤销' if t.revoked else '有效'}\t{t.label or ''}")
+        elif args.action == "revoke":
+            accounts.revoke_token(engine, args.id)
+            accounts.audit(engine, "cli", "token_revoke", {"id": args.id})
+            print(f"已撤销令牌 #{args.id}")
+    except accounts.AccountError as exc:
+        raise CliError(str(exc)) from exc
+    return 0
+
+
+COMMANDS = {"init-db": _init_db, "demo": _demo, "serve": _serve, "stats": _stats, "users": _users,
+            "tokens": _tokens}

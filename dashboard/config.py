@@ -26,6 +26,8 @@ class Config:
     environment: str = "development"
     refresh_seconds: int = 60
     card_rule_file: str | None = None
+    session_minutes: int = 480
+    secure_cookies: bool = False
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Config:
@@ -50,10 +52,16 @@ class Config:
             "environment": environment,
             "refresh_seconds": max(refresh, 5),
             "card_rule_file": env.get("CARD_RULE_FILE") or None,
+            "session_minutes": _int(env, "SESSION_MINUTES", 480, minimum=5),
+            "secure_cookies": env.get("SESSION_COOKIE_SECURE", "0").lower() in ("1", "true", "yes"),
         }
         if secret:
             kwargs["secret_key"] = secret
         return cls(**kwargs)
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"
 
     def ensure_sqlite_dir(self) -> None:
         """Create the folder of a SQLite database file so that a fresh clone just works."""
@@ -62,3 +70,11 @@ class Config:
             path = Path(self.database_url[len(prefix) :])
             if str(path) not in ("", ":memory:"):
                 path.parent.mkdir(parents=True, exist_ok=True)
+
+
+def _int(env: dict[str, str], key: str, default: int, minimum: int = 0) -> int:
+    """An integer setting, with a clear error naming the variable."""
+    try:
+        return max(int(env.get(key, str(default))), minimum)
+    except ValueError as exc:
+        raise ConfigError(f"{key} 必须是整数") from exc

@@ -10,6 +10,7 @@ import json
 
 from flask import Flask, Response, abort, request
 
+from dashboard.auth import current_principal
 from dashboard.context import services
 from data.db import get_meta
 from data.filters import find_area
@@ -28,7 +29,8 @@ def register(server: Flask) -> None:
     def area_geojson(code: str) -> Response:
         svc = services()
         area = find_area(svc.engine, code)
-        if area is None:
+        principal = current_principal()
+        if area is None or principal is None or principal.scope is None or not principal.scope.contains(area.code):
             abort(404, description="未知区域编码")
         etag = f'"{get_meta(svc.engine, "data_version") or "0"}-{area.code}"'
         if request.headers.get("If-None-Match") == etag:

@@ -50,17 +50,25 @@ def _first(params: dict[str, list[str]], key: str) -> str | None:
     return values[0][:MAX_PARAM] if values else None
 
 
-def parse_view(search: str | None, engine: Engine, today: date) -> ViewState:
-    """Parse a URL query string into a valid ViewState, falling back (with a notice) on anything bad."""
-    params = parse_qs((search or "").lstrip("?"), keep_blank_values=True)
+def parse_view(search: object, engine: Engine, today: date, scope: AreaRef | None = None) -> ViewState:
+    """Parse a URL query string into a valid ViewState, falling back (with a notice) on anything bad.
+
+    `scope` is the root the user may see (from the server-side session, never from the browser): an area
+    outside it is clamped to it. Anything that is not a string (a forged list, dict, number) counts as empty.
+    """
+    text = search if isinstance(search, str) else ""
+    params = parse_qs(text[:2000].lstrip("?"), keep_blank_values=True)
     notices: list[str] = []
 
-    area = city(engine)
+    root = scope or city(engine)
+    area = root
     raw_area = _first(params, "area")
     if raw_area:
         found = find_area(engine, raw_area)
         if found is None:
-            notices.append(f"未知区域编码 {raw_area}，已显示全市")
+            notices.append(f"未知区域编码 {raw_area}，已显示{root.name}")
+        elif not root.contains(found.code):
+            notices.append(f"无权查看该区域，已显示{root.name}")
         else:
             area = found
 

@@ -17,6 +17,7 @@ from data.db import bulk_insert, create_schema, drop_schema, make_engine, reset_
 from data.demo_calibrate import calibrate
 from data.demo_cases import as_of_datetime, simulate_cases, simulate_events
 from data.demo_structure import build_structure
+from data.demo_users import create_demo_users
 from data.vocab import CARD_ORDER, Level
 from geo.hierarchy import build_areas
 
@@ -96,6 +97,7 @@ def build_demo(
             "data_version": str(time.time_ns()),
         },
     )
+    create_demo_users(engine)
     timings["insert"] = time.perf_counter() - t2
     timings["total"] = time.perf_counter() - t0
     engine.dispose()

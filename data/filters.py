@@ -33,6 +33,13 @@ class AreaRef:
     level: Level
     name: str
 
+    def contains(self, code: str) -> bool:
+        """Whether the area with this full code lies in this area's subtree (codes are hierarchical)."""
+        if self.level == Level.CITY:
+            return code[:4] == self.code[:4]
+        prefix = {Level.COUNTY: 6, Level.TOWNSHIP: 9, Level.VILLAGE: 12, Level.GRID: 15}[self.level]
+        return len(code) >= prefix and code[:prefix] == self.code[:prefix]
+
     def clause(self, table: Table, column_map: dict[Level, str] | None = None) -> ColumnElement[bool]:
         """SQL condition selecting the rows of `table` inside this area's subtree."""
         if self.level == Level.CITY:

@@ -170,3 +170,58 @@ class Meta(Base):
 
     key: Mapped[str] = mapped_column(String(32), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
+
+
+class User(Base):
+    """A person who logs in; `area_code` is the root of what they may see (None: nothing, fail closed)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(12))
+    area_code: Mapped[str | None] = mapped_column(CODE, ForeignKey("areas.code"))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Bumped whenever access changes (disable, scope, password): sessions holding an older value are refused.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class DisplayToken(Base):
+    """A view-only token for an unattended wall screen, limited to an area and a set of pages."""
+
+    __tablename__ = "display_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    area_code: Mapped[str] = mapped_column(CODE, ForeignKey("areas.code"))
+    pages: Mapped[str] = mapped_column(String(200))
+    label: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class LoginAttempt(Base):
+    """Failed logins by account and by address, shared by every worker for throttling."""
+
+    __tablename__ = "login_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(120))
+    at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (Index("ix_login_attempts_key_at", "key", "at"),)
+
+
+class AuditEntry(Base):
+    """Who did what, when, from where: logins, exports, imports, user and token changes."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(64), index=True)
+    action: Mapped[str] = mapped_column(String(32), index=True)
+    detail: Mapped[str | None] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(String(64))

@@ -45,7 +45,8 @@ def shell(city_name: str, data_date: str) -> html.Div:
                     html.Div([f"{city_name}社会治理现代化指挥中心", html.Small("四级联动 · 精网微格 · 矛盾纠纷化解")],
                              className="cc-title"),
                     html.Nav(nav_links("/", ""), id=Shell.NAV, className="cc-nav"),
-                    html.Div(["数据截至 ", html.Strong(data_date, id=Shell.DATA_DATE)], className="cc-meta"),
+                    html.Div([html.Div(["数据截至 ", html.Strong(data_date, id=Shell.DATA_DATE)]),
+                              html.Div(id=Shell.USER, className="cc-user")], className="cc-meta"),
                 ],
                 className="cc-header",
             ),
@@ -59,3 +60,11 @@ def shell(city_name: str, data_date: str) -> html.Div:
 def placeholder(title: str) -> html.Div:
     """An honest marker for a page that a later change fills."""
     return html.Div([html.H2(title), html.Div("本页面尚在建设中。", className="cc-placeholder")])
+
+
+def user_badge(name: str, role: str, can_logout: bool) -> list:
+    """Who is logged in, and a logout link (display tokens have no one to log out)."""
+    items: list = [html.Span(f"{name} · {role}")]
+    if can_logout:
+        items += [" ", html.A("退出", href="/logout")]
+    return items

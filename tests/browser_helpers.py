@@ -137,3 +137,21 @@ def screenshot(page: Page, name: str, *, full_page: bool = False) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(path), full_page=full_page)
     return path
+
+
+DEMO_PASSWORD = "suqian-demo-2023"
+
+
+def login(context: BrowserContext, base_url: str, user: str = "leader", password: str = DEMO_PASSWORD) -> None:
+    """Log a browser context in through the real login form (CSRF token included); fails loudly if refused."""
+    import re
+
+    form = context.request.get(f"{base_url}/login")
+    match = re.search(r'name="csrf" value="([^"]+)"', form.text())
+    assert match, "login form has no CSRF token"
+    response = context.request.post(
+        f"{base_url}/login",
+        form={"username": user, "password": password, "csrf": match.group(1), "next": "/"},
+        max_redirects=0,
+    )
+    assert response.status == 302, f"login as {user} failed: {response.status}"

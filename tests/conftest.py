@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from browser_helpers import CHROMIUM_ARGS, CHROMIUM_PATH, REPO_ROOT, PageWatch, skip_or_fail
+from browser_helpers import CHROMIUM_ARGS, CHROMIUM_PATH, REPO_ROOT, PageWatch, login, skip_or_fail
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -173,9 +173,14 @@ def page_watch() -> PageWatch:
 
 
 @pytest.fixture
-def page(browser: Browser, page_watch: PageWatch) -> Iterator[Page]:
-    """A fresh 1920x1080 zh-CN page; fails the test on console/page errors or internet requests."""
+def page(browser: Browser, page_watch: PageWatch, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A fresh 1920x1080 zh-CN page; fails the test on console/page errors or internet requests.
+
+    When the test also uses ``live_server``, the page is logged in as the demo leader (whole city).
+    """
     context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    if "live_server" in request.fixturenames:
+        login(context, request.getfixturevalue("live_server"), "leader")
     page_watch.attach(context)
     new_page = context.new_page()
     page_watch.watch_page(new_page)  # no-op if the context's "page" event already did it
