@@ -8,18 +8,14 @@ errors and internet requests fail the test, because the intranet has no internet
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 from browser_helpers import CHROMIUM_ARGS, CHROMIUM_PATH, REPO_ROOT, PageWatch, login, skip_or_fail
+from server_helpers import running_server
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -31,7 +27,6 @@ if str(REPO_ROOT) not in sys.path:
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 DEMO_SEED = 2023
-SERVER_START_TIMEOUT_S = 60.0
 
 # Fixtures whose users get a marker automatically, so `-m "not browser"` etc. work.
 _MARKER_BY_FIXTURE = {
@@ -84,67 +79,11 @@ def pg_url() -> str:
     return PG_URL
 
 
-def _free_port() -> int:
-    """Ask the OS for an unused port so parallel runs and a running `make demo` don't collide."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _answers_200(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return bool(response.status == 200)
-    except (urllib.error.URLError, OSError):
-        return False
-
-
-def _tail(path: Path, limit: int = 4000) -> str:
-    text = path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
-    return text[-limit:]
-
-
 @pytest.fixture(scope="session")
 def live_server(demo_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Run the real `python -m dashboard serve` against the demo database; yield its base URL."""
-    port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    logs = tmp_path_factory.mktemp("live-server")
-    # Files, not pipes: a chatty server must never block on a full pipe buffer.
-    stdout_path, stderr_path = logs / "stdout.log", logs / "stderr.log"
-    env = {
-        **os.environ,
-        "DATABASE_URL": demo_db_url,
-        "SECRET_KEY": "test-secret",
-        "PYTHONUNBUFFERED": "1",
-    }
-    cmd = [sys.executable, "-m", "dashboard", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    with stdout_path.open("wb") as out, stderr_path.open("wb") as err:
-        proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=out, stderr=err)
-    try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-        while not _answers_200(base_url + "/"):
-            if proc.poll() is not None:
-                pytest.fail(
-                    f"`{' '.join(cmd)}` exited with {proc.returncode} before serving.\n"
-                    f"stderr:\n{_tail(stderr_path)}",
-                    pytrace=False,
-                )
-            if time.monotonic() > deadline:
-                pytest.fail(
-                    f"`{' '.join(cmd)}` did not answer 200 on {base_url}/ within "
-                    f"{SERVER_START_TIMEOUT_S:.0f} s.\nstderr:\n{_tail(stderr_path)}",
-                    pytrace=False,
-                )
-            time.sleep(0.25)
+    with running_server(demo_db_url, tmp_path_factory.mktemp("live-server")) as base_url:
         yield base_url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")

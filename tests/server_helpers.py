@@ -1,0 +1,71 @@
+"""Start the real app (`python -m dashboard serve`) in a subprocess for browser and multi-process tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SERVER_START_TIMEOUT_S = 60.0
+
+
+def free_port() -> int:
+    """Ask the OS for an unused port so parallel runs and a running `make demo` don't collide."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+        return False
+
+
+def _tail(path: Path, limit: int = 4000) -> str:
+    text = path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
+    return text[-limit:]
+
+
+@contextmanager
+def running_server(db_url: str, log_dir: Path, extra_env: dict[str, str] | None = None) -> Iterator[str]:
+    """Serve the app on a free port against `db_url`; yields the base URL and stops the server afterwards."""
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    stdout_path, stderr_path = log_dir / f"stdout-{port}.log", log_dir / f"stderr-{port}.log"
+    env = {**os.environ, "DATABASE_URL": db_url, "SECRET_KEY": "test-secret", "PYTHONUNBUFFERED": "1",
+           **(extra_env or {})}
+    cmd = [sys.executable, "-m", "dashboard", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    # Files, not pipes: a chatty server must never block on a full pipe buffer.
+    with stdout_path.open("wb") as out, stderr_path.open("wb") as err:
+        proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=out, stderr=err)
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+        while not _answers(base_url + "/login"):
+            if proc.poll() is not None:
+                pytest.fail(f"`{' '.join(cmd)}` exited with {proc.returncode} before serving.\n"
+                            f"stderr:\n{_tail(stderr_path)}", pytrace=False)
+            if time.monotonic() > deadline:
+                pytest.fail(f"`{' '.join(cmd)}` did not answer on {base_url} within {SERVER_START_TIMEOUT_S:.0f} s."
+                            f"\nstderr:\n{_tail(stderr_path)}", pytrace=False)
+            time.sleep(0.25)
+        yield base_url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
