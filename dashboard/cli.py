@@ -10,6 +10,7 @@ import json
 import sys
 from collections.abc import Sequence
 
+from dashboard import cli_import
 from dashboard.config import Config, ConfigError
 
 
@@ -64,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--area", metavar="CODE", help="restrict to this area's subtree (e.g. 321322)")
     st.add_argument("--json", action="store_true", help="print one JSON object")
     _add_account_commands(sub)
+    cli_import.add_import_command(sub)
     return parser
 
 
@@ -225,5 +227,5 @@ def _tokens(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"init-db": _init_db, "demo": _demo, "serve": _serve, "stats": _stats, "users": _users,
+COMMANDS = {"import": lambda config, args: cli_import.run(config, args), "init-db": _init_db, "demo": _demo, "serve": _serve, "stats": _stats, "users": _users,
             "tokens": _tokens}
