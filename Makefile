@@ -24,13 +24,15 @@ PYTEST_TIMEOUT ?= 900
 # Debian packages the browser/PDF/CJK-rendering tests rely on.
 SYSTEM_PACKAGES := chromium chromium-driver fonts-noto-cjk poppler-utils
 
-.PHONY: help demo test lint bench clean system-deps
+.PHONY: help demo test lint bench clean system-deps serve-prod migrate
 
 help:
 	@echo "make demo   - install runtime deps, build the demo DB if missing, serve on http://$(HOST):$(PORT)/"
 	@echo "make test   - install system + dev deps, run ruff and the whole pytest suite (PYTEST_ARGS=...)"
 	@echo "make lint   - ruff check"
 	@echo "make bench  - run the benchmarks (python -m bench)"
+	@echo "make serve-prod - gunicorn with several workers (needs DATABASE_URL, SECRET_KEY; REDIS_URL optional)"
+	@echo "make migrate    - apply database migrations (alembic upgrade head)"
 	@echo "make clean  - remove instance/*.sqlite and artifacts/"
 
 $(PY):
@@ -94,3 +96,11 @@ bench: $(RUNTIME_STAMP)
 clean:
 	rm -f instance/*.sqlite instance/*.sqlite.tmp
 	rm -rf artifacts
+
+# Production: several gunicorn workers against DATABASE_URL (PostgreSQL) with REDIS_URL as the shared cache.
+serve-prod: $(RUNTIME_STAMP)
+	@if [ -z "$${SECRET_KEY:-}" ]; then echo "error: set SECRET_KEY (and DATABASE_URL, REDIS_URL)" >&2; exit 1; fi
+	DASHBOARD_ENV=production $(VENV)/bin/gunicorn -c dashboard/gunicorn.conf.py dashboard.wsgi:server
+
+migrate: $(RUNTIME_STAMP)
+	$(PY) -m dashboard migrate

@@ -19,7 +19,7 @@ from dash.development.base_component import Component
 
 from callbacks import filters as filter_callbacks
 from callbacks import shell as shell_callbacks
-from dashboard import admin, auth, geo_routes
+from dashboard import admin, auth, geo_routes, ops
 from dashboard.config import Config
 from dashboard.context import EXTENSION_KEY, Services
 from dashboard.formatting import date_cn
@@ -61,6 +61,7 @@ def create_app(config: Config) -> Dash:
     )
     app.server.config.update(SECRET_KEY=config.secret_key, DEBUG=config.debug)
     app.server.extensions[EXTENSION_KEY] = Services(config=config, engine=engine)
+    ops.register(app.server)
     auth.install(app.server, secure_cookies=config.secure_cookies, session_minutes=config.session_minutes)
 
     try:
