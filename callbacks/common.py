@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from dash.exceptions import PreventUpdate
+from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard.auth import current_principal
-from dashboard.context import services
+from dashboard.context import remember, services
 from dashboard.urlstate import ViewState, parse_view
+from data.cache import DatabaseDown
 
 
 def current_view(search: object) -> ViewState:
@@ -18,4 +23,23 @@ def current_view(search: object) -> ViewState:
     if principal is None or principal.scope is None:
         raise PreventUpdate
     svc = services()
-    return parse_view(search, svc.engine, svc.today(), principal.scope)
+    text = search if isinstance(search, str) else ""
+    try:
+        return remember(f"view:{principal.scope.code}:{text[:2000]}",
+                        lambda: parse_view(text, svc.engine, svc.today(), principal.scope))
+    except SQLAlchemyError as exc:  # database down and this view never seen: keep what the page shows
+        raise PreventUpdate from exc
+
+
+def run_query(fn: Callable, *args: Any) -> Any:
+    """Run `fn(engine, *args)` through the query cache, keyed with the user's scope and the data version.
+
+    When the database is down and no earlier answer is kept, the callback is skipped (the page keeps what
+    it shows) rather than failing.
+    """
+    principal = current_principal()
+    scope = principal.scope.code if principal and principal.scope else ""
+    try:
+        return services().query(fn, *args, scope=scope)
+    except DatabaseDown as exc:
+        raise PreventUpdate from exc

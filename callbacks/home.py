@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dash import Dash, Input, Output
 
-from callbacks.common import current_view
-from dashboard.context import services
+from callbacks.common import current_view, run_query
 from dashboard.formatting import count_cn, count_full, percent, period_cn
 from dashboard.ids import Home, Kpi, Shell
 from data.queries.summary import headline_kpis
@@ -21,9 +20,10 @@ def register(app: Dash) -> None:
         Output(Home.AREA_LABEL, "children"),
         Output(Home.PERIOD_LABEL, "children"),
         Input(Shell.URL, "search"),
+        Input(Shell.DATA_VERSION, "data"),
     )
-    def fill_tiles(search: str | None):
+    def fill_tiles(search: str | None, _version: str | None):
         state = current_view(search)
-        row = headline_kpis(services().engine, state.area, state.period).iloc[0]
+        row = run_query(headline_kpis, state.area, state.period).iloc[0]
         values = [FORMATS.get(key, count_full)(row[key]) for key in TILE_KEYS]
         return [*values, state.area.name, period_cn(state.period.start, state.period.end)]

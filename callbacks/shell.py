@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from dash import Dash, Input, Output
+from flask import g
 
 from callbacks.common import current_view
 from dashboard.auth import current_principal, role_label
+from dashboard.context import services
 from dashboard.ids import Shell
-from layouts.shell import nav_links, user_badge
+from layouts.shell import nav_links, stale_badge, user_badge
 
 
 def register(app: Dash) -> None:
+    register_heartbeat(app)
+
     @app.callback(
         Output(Shell.NAV, "children"),
         Output(Shell.NOTICE, "children"),
@@ -23,3 +29,17 @@ def register(app: Dash) -> None:
         principal = current_principal()
         badge = user_badge(principal.name, role_label(principal), not principal.via_token)
         return nav_links(pathname, state.query()), "；".join(state.notices), badge
+
+
+def register_heartbeat(app: Dash) -> None:
+    @app.callback(
+        Output(Shell.DATA_VERSION, "data"),
+        Output(Shell.STALE, "children"),
+        Input(Shell.HEARTBEAT, "n_intervals"),
+    )
+    def heartbeat(_n: int | None):
+        facts = services().facts()
+        if facts.reachable and not g.get("cc_stale_since"):
+            return facts.version, ""
+        last = datetime.fromtimestamp(facts.checked_at).strftime("%m-%d %H:%M:%S") if facts.checked_at else "未知"
+        return "down", stale_badge(last)

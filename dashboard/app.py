@@ -25,6 +25,7 @@ from dashboard.context import EXTENSION_KEY, Services
 from dashboard.formatting import date_cn
 from dashboard.ids import Shell
 from dashboard.theme import register_templates
+from data.cache import QueryCache, make_backend
 from data.db import as_of_date, create_schema, make_engine
 from data.filters import city
 from layouts.shell import placeholder, shell
@@ -60,7 +61,8 @@ def create_app(config: Config) -> Dash:
         suppress_callback_exceptions=True,
     )
     app.server.config.update(SECRET_KEY=config.secret_key, DEBUG=config.debug)
-    app.server.extensions[EXTENSION_KEY] = Services(config=config, engine=engine)
+    app.server.extensions[EXTENSION_KEY] = Services(config=config, engine=engine,
+                                                    cache=QueryCache(make_backend(config.redis_url)))
     ops.register(app.server)
     auth.install(app.server, secure_cookies=config.secure_cookies, session_minutes=config.session_minutes)
 

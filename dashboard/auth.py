@@ -24,8 +24,9 @@ from flask import (
     request,
     session,
 )
+from sqlalchemy.exc import SQLAlchemyError
 
-from dashboard.context import services
+from dashboard.context import remember, services
 from data.accounts import (
     EXPORT_ROLES,
     ROLE_LABELS,
@@ -71,6 +72,15 @@ def current_principal() -> Principal | None:
 
 
 def _load_principal() -> Principal | None:
+    """The principal from the database; during an outage, the last one seen for the same signed session."""
+    key = f"principal:{session.get('user_id')}:{session.get('version')}:{session.get('token_id')}"
+    try:
+        return remember(key, _principal_from_db)
+    except SQLAlchemyError:
+        return None
+
+
+def _principal_from_db() -> Principal | None:
     engine = services().engine
     if "user_id" in session:
         account = get_user(engine, int(session["user_id"]))

@@ -18,6 +18,9 @@ class Shell(StrEnum):
     TITLES = "shell-titles"
     TITLE_SINK = "shell-title-sink"
     USER = "shell-user"
+    HEARTBEAT = "shell-heartbeat"
+    DATA_VERSION = "shell-data-version"
+    STALE = "shell-stale"
 
 
 class Home(StrEnum):

@@ -9,6 +9,8 @@ from dash import dcc, html
 from dashboard.ids import Shell
 from layouts.filters import filter_bar
 
+HEARTBEAT_SECONDS = 15
+
 
 @dataclass(frozen=True)
 class NavItem:
@@ -40,12 +42,17 @@ def shell(city_name: str, data_date: str) -> html.Div:
     return html.Div(
         [
             dcc.Location(id=Shell.URL, refresh="callback-nav"),
+            # Every page's callbacks also listen to DATA_VERSION: an import or the database coming back
+            # after an outage refreshes what is on screen without a reload.
+            dcc.Interval(id=Shell.HEARTBEAT, interval=HEARTBEAT_SECONDS * 1000),
+            dcc.Store(id=Shell.DATA_VERSION),
             html.Header(
                 [
                     html.Div([f"{city_name}社会治理现代化指挥中心", html.Small("四级联动 · 精网微格 · 矛盾纠纷化解")],
                              className="cc-title"),
                     html.Nav(nav_links("/", ""), id=Shell.NAV, className="cc-nav"),
-                    html.Div([html.Div(["数据截至 ", html.Strong(data_date, id=Shell.DATA_DATE)]),
+                    html.Div([html.Div(id=Shell.STALE, className="cc-stale", role="status"),
+                              html.Div(["数据截至 ", html.Strong(data_date, id=Shell.DATA_DATE)]),
                               html.Div(id=Shell.USER, className="cc-user")], className="cc-meta"),
                 ],
                 className="cc-header",
@@ -68,3 +75,8 @@ def user_badge(name: str, role: str, can_logout: bool) -> list:
     if can_logout:
         items += [" ", html.A("退出", href="/logout")]
     return items
+
+
+def stale_badge(last_ok: str) -> list:
+    """Shown while the database is unreachable: the figures on screen are the last good ones."""
+    return [html.Strong("数据未更新"), f" · 最后更新 {last_ok}"]

@@ -1,0 +1,62 @@
+"""Database outage: pages keep their last data with a 数据未更新 badge and recover without a restart."""
+
+from __future__ import annotations
+
+import re
+
+import requests
+from server_helpers import TcpProxy, running_server
+
+from dashboard.ids import Kpi, Shell
+
+PASSWORD = "suqian-demo-2023"
+
+
+def _deps(http: requests.Session, base: str) -> list[dict]:
+    return http.get(base + "/_dash-dependencies", timeout=10).json()
+
+
+def _call(http: requests.Session, base: str, dep: dict, inputs: list) -> requests.Response:
+    outputs = []
+    for part in dep["output"].strip(".").split("..."):
+        ident, prop = part.rsplit(".", 1)
+        outputs.append({"id": ident, "property": prop.split("@")[0]})
+    body = {"output": dep["output"], "outputs": outputs if dep["output"].startswith("..") else outputs[0],
+            "inputs": [{"id": i["id"], "property": i["property"], "value": v} for i, v in zip(dep["inputs"], inputs,
+                                                                                             strict=True)],
+            "state": [], "changedPropIds": [f"{dep['inputs'][0]['id']}.{dep['inputs'][0]['property']}"]}
+    return http.post(base + "/_dash-update-component", json=body, timeout=20)
+
+
+def test_outage_keeps_last_data_and_recovers(small_pg, pg_url: str, tmp_path) -> None:
+    proxy = TcpProxy(5432)
+    url = pg_url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
+    with running_server(url, tmp_path) as base, requests.Session() as http:
+        form = http.get(base + "/login", timeout=10).text
+        csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
+        assert http.post(base + "/login", data={"username": "leader", "password": PASSWORD, "csrf": csrf},
+                         allow_redirects=False, timeout=10).status_code == 302
+        deps = _deps(http, base)
+        tiles = next(d for d in deps if Kpi.VALUE.of("disputes_handled") in d["output"])
+        beat = next(d for d in deps if Shell.STALE in d["output"])
+        fresh = _call(http, base, tiles, ["?area=321322", "v1"])
+        assert fresh.status_code == 200
+        assert _call(http, base, beat, [1]).json()["response"][Shell.STALE]["children"] == ""
+
+        proxy.cut()
+        assert requests.get(base + "/healthz", timeout=10).status_code == 200
+        assert requests.get(base + "/readyz", timeout=10).status_code == 503
+        stale = _call(http, base, tiles, ["?area=321322", "v1"])
+        assert stale.status_code == 200
+        assert stale.json()["response"] == fresh.json()["response"]  # the last data, unchanged
+        badge = _call(http, base, beat, [2])
+        assert badge.status_code == 200 and "数据未更新" in badge.text
+        assert "Traceback" not in badge.text
+        unseen = _call(http, base, tiles, ["?area=321324", "v1"])  # never computed: nothing to show, no crash
+        assert unseen.status_code == 204
+
+        proxy.restore()
+        assert requests.get(base + "/readyz", timeout=10).status_code == 200
+        back = _call(http, base, beat, [3]).json()["response"]
+        assert back[Shell.STALE]["children"] == "" and back[Shell.DATA_VERSION]["data"] != "down"
+        assert _call(http, base, tiles, ["?area=321324", "v2"]).status_code == 200
