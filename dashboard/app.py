@@ -26,7 +26,7 @@ from dashboard.formatting import date_cn
 from dashboard.ids import Shell
 from dashboard.theme import register_templates
 from data.cache import QueryCache, make_backend
-from data.db import as_of_date, create_schema, make_engine
+from data.db import as_of_date, make_engine
 from data.filters import city
 from layouts.shell import placeholder, shell
 
@@ -50,7 +50,6 @@ def create_app(config: Config) -> Dash:
     """Build the whole app for one configuration."""
     config.ensure_sqlite_dir()
     engine = make_engine(config.database_url)
-    create_schema(engine)
     register_templates()
     app = Dash(
         __name__,

@@ -37,7 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     sub.add_parser("init-db", help="create the tables in an empty database (keeps existing data)",
-                   description="Create every table and index that does not exist yet at DATABASE_URL.")
+                   description="Create the schema at DATABASE_URL by applying every migration (keeps data).")
+    sub.add_parser("migrate", help="apply pending schema migrations (alembic upgrade head)",
+                   description="Upgrade the schema at DATABASE_URL to the newest migration; keeps all data.")
 
     demo = sub.add_parser(
         "demo",
@@ -109,10 +111,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _init_db(config: Config, _args: argparse.Namespace) -> int:
-    from data.db import create_schema, make_engine
+    from data.migrate import upgrade
 
     config.ensure_sqlite_dir()
-    create_schema(make_engine(config.database_url))
+    upgrade(config.database_url)
     print(f"数据表已就绪: {_safe_url(config.database_url)}")
     return 0
 
@@ -227,5 +229,5 @@ def _tokens(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"import": lambda config, args: cli_import.run(config, args), "init-db": _init_db, "demo": _demo, "serve": _serve, "stats": _stats, "users": _users,
+COMMANDS = {"import": lambda config, args: cli_import.run(config, args), "init-db": _init_db, "migrate": _init_db, "demo": _demo, "serve": _serve, "stats": _stats, "users": _users,
             "tokens": _tokens}

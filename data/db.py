@@ -35,8 +35,10 @@ def create_schema(engine: Engine) -> None:
 
 
 def drop_schema(engine: Engine) -> None:
-    """Drop every table of the model (used by the demo builder to start clean)."""
+    """Drop every table of the model and the migration marker (used by the demo builder to start clean)."""
     Base.metadata.drop_all(engine)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
 
 
 def get_meta(engine: Engine, key: str) -> str | None:

@@ -18,6 +18,7 @@ from data.demo_calibrate import calibrate
 from data.demo_cases import as_of_datetime, simulate_cases, simulate_events
 from data.demo_structure import build_structure
 from data.demo_users import create_demo_users
+from data.migrate import stamp
 from data.vocab import CARD_ORDER, Level
 from geo.hierarchy import build_areas
 
@@ -50,6 +51,7 @@ def build_demo(
     engine = make_engine(database_url)
     drop_schema(engine)
     create_schema(engine)
+    stamp(database_url)
 
     records = build_areas(seed)
     structure = build_structure(records, rng)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -115,27 +116,21 @@ class TcpProxy:
         except OSError:
             pass
         finally:
-            for s in (src, dst):
-                try:
-                    s.close()
-                except OSError:
-                    pass
+            for sock in (src, dst):
+                with contextlib.suppress(OSError):
+                    sock.close()
 
     def cut(self) -> None:
         """Refuse new connections and break the open ones."""
         if self._server is not None:
-            try:
+            with contextlib.suppress(OSError):
                 self._server.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread (close alone does not)
-            except OSError:
-                pass
             self._server.close()
             self._server = None
         for conn in self._conns:
-            try:
+            with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
                 conn.close()
-            except OSError:
-                pass
         self._conns = []
 
     def restore(self) -> None:
