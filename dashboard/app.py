@@ -17,11 +17,15 @@ from typing import Any
 from dash import Dash, Input, Output, State, html
 from dash.development.base_component import Component
 
+from callbacks import exports as export_callbacks
 from callbacks import filters as filter_callbacks
 from callbacks import shell as shell_callbacks
 from dashboard import admin, auth, geo_routes, ops
+from dashboard.charts import chart_specs
 from dashboard.config import Config
 from dashboard.context import EXTENSION_KEY, Services
+from dashboard.exports import routes as export_routes
+from dashboard.exports.registry import Registry
 from dashboard.formatting import date_cn
 from dashboard.ids import Shell
 from dashboard.theme import register_templates
@@ -60,6 +64,7 @@ def create_app(config: Config) -> Dash:
         suppress_callback_exceptions=True,
     )
     app.server.config.update(SECRET_KEY=config.secret_key, DEBUG=config.debug)
+    app.server.json.ensure_ascii = False  # Chinese error messages stay readable
     app.server.extensions[EXTENSION_KEY] = Services(config=config, engine=engine,
                                                     cache=QueryCache(make_backend(config.redis_url)))
     ops.register(app.server)
@@ -75,8 +80,10 @@ def create_app(config: Config) -> Dash:
     _register_router(app, pages)
     shell_callbacks.register(app)
     filter_callbacks.register(app)
+    export_callbacks.register(app)
     geo_routes.register(app.server)
     admin.register(app.server)
+    export_routes.register(app.server, Registry(chart_specs()))
     app.server.config["CONTENT_SECURITY_POLICY"] = auth.content_security_policy(app.csp_hashes())
     return app
 

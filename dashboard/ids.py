@@ -41,6 +41,13 @@ class Kpi(StrEnum):
         return f"{self.value}-{key}"
 
 
+class Export(StrEnum):
+    """Export menus beside charts (pattern-matching IDs: {"type": LINK, "chart": name, "fmt": fmt})."""
+
+    LINK = "export-link"
+    REPORT = "export-report"  # {"type": REPORT, "page": name, "fmt": fmt}
+
+
 class Filters(StrEnum):
     """The filter bar shared by all pages (breadcrumb, period, kinds)."""
 

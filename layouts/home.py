@@ -5,7 +5,7 @@ from __future__ import annotations
 from dash import html
 
 from dashboard.ids import Home
-from layouts.components import TileSpec, kpi_tile
+from layouts.components import TileSpec, export_menu, kpi_tile, report_menu
 
 PATH = "/"
 TITLE = "总览"
@@ -31,6 +31,7 @@ def layout(**_query: str) -> html.Div:
     """Static frame; the values are filled by `callbacks.home` from the URL's area and period."""
     return html.Div(
         [
+            html.Div([export_menu("home-kpis"), report_menu("home")], className="cc-toolbar"),
             html.Div([html.Span(id=Home.AREA_LABEL), " · ", html.Span(id=Home.PERIOD_LABEL)],
                      className="cc-subtitle"),
             html.Div([kpi_tile(t) for t in MAIN_TILES], id=Home.KPIS, className="kpi-row"),
