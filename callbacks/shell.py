@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from dash import Dash, Input, Output
-from flask import g
+from flask import current_app, g
 
 from callbacks.common import current_view
 from dashboard.auth import current_principal, role_label
@@ -28,7 +28,8 @@ def register(app: Dash) -> None:
         state = current_view(search)
         principal = current_principal()
         badge = user_badge(principal.name, role_label(principal), not principal.via_token)
-        return nav_links(pathname, state.query()), "；".join(state.notices), badge
+        available = current_app.config.get("NAV_PATHS")
+        return nav_links(pathname, state.query(), available), "；".join(state.notices), badge
 
 
 def register_heartbeat(app: Dash) -> None:

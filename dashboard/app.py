@@ -38,7 +38,8 @@ ASSETS = Path(__file__).resolve().parent / "assets"
 TITLE_SUFFIX = "社会治理指挥中心"
 # Page module names, in navigation order. Each page is `layouts.<name>` (PATH, TITLE, layout(**query)) and
 # optionally `callbacks.<name>` (register(app)); a page not written yet shows a placeholder.
-PAGES = ("home", "map", "flow", "resolution", "overdue", "screen")
+PAGES = ("home", "map", "flow", "resolution", "overdue", "backlog", "grids", "safety", "alerts", "indicators",
+         "campaigns", "plan", "opinion", "screen")
 PLACEHOLDER_PAGES = {"map": ("/map", "地图"), "flow": ("/flow", "案件流转"), "resolution": ("/resolution", "化解率"),
                      "overdue": ("/overdue", "逾期督办"), "screen": ("/screen", "大屏")}
 
@@ -48,6 +49,7 @@ class Page:
     path: str
     title: str
     render: Any  # layout(**query) -> Component
+    placeholder: bool = False
 
 
 def create_app(config: Config) -> Dash:
@@ -77,6 +79,7 @@ def create_app(config: Config) -> Dash:
     as_of = as_of_date(engine)
     app.layout = shell(city_name, date_cn(as_of) if as_of else "—")
     pages = _load_pages(app)
+    app.server.config["NAV_PATHS"] = frozenset(p.path for p in pages.values() if not p.placeholder)
     _register_router(app, pages)
     shell_callbacks.register(app)
     filter_callbacks.register(app)
@@ -103,8 +106,8 @@ def _load_pages(app: Dash) -> dict[str, Page]:
     for name in PAGES:
         module = _import_optional(f"layouts.{name}")
         if module is None:
-            path, title = PLACEHOLDER_PAGES[name]
-            pages[path] = Page(path, title, lambda title=title, **_q: placeholder(title))
+            path, title = PLACEHOLDER_PAGES.get(name, (f"/{name}", name))
+            pages[path] = Page(path, title, lambda title=title, **_q: placeholder(title), placeholder=True)
             continue
         pages[module.PATH] = Page(module.PATH, module.TITLE, module.layout)
         page_callbacks = _import_optional(f"callbacks.{name}")

@@ -23,6 +23,23 @@ from data.vocab import CARD_ORDER, Level
 from geo.hierarchy import build_areas
 
 GENERATOR_VERSION = "1"
+# Later systems (backlog board, supervision, grid work, indicators …) add their demo data here: each module has
+# build(engine, cases, seed, scale), and runs after the cases are stored.
+DEMO_EXTENSIONS = ("data.demo_ops", "data.demo_strategy")
+
+
+def extension_modules(names: tuple[str, ...]) -> list:
+    """The extension modules that exist (a system not built yet is simply absent)."""
+    import importlib
+
+    found = []
+    for name in names:
+        try:
+            found.append(importlib.import_module(name))
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+    return found
 
 
 def grids_with_names(areas: pd.DataFrame) -> pd.DataFrame:
@@ -101,6 +118,10 @@ def build_demo(
     )
     create_demo_users(engine)
     timings["insert"] = time.perf_counter() - t2
+    t3 = time.perf_counter()
+    for module in extension_modules(DEMO_EXTENSIONS):
+        module.build(engine, frame, seed, cases / published.DEFAULT_CASES)
+    timings["extensions"] = time.perf_counter() - t3
     timings["total"] = time.perf_counter() - t0
     engine.dispose()
     log(f"完成: 用时 {timings['total']:.1f} 秒")

@@ -16,8 +16,22 @@ def _round(value: float, digits: int = 2) -> float | None:
     return None if math.isnan(value) else round(value, digits)
 
 
+# Later systems add keys here: each module has stats_keys(engine, area, period) -> dict.
+STATS_EXTENSIONS = ("data.stats_ops", "data.stats_strategy")
+
+
 def stats(engine: Engine, area: AreaRef, period: Period) -> dict[str, Any]:
     """One JSON-ready dict; rates are percents rounded to two decimals (None when undefined)."""
+    result = core_stats(engine, area, period)
+    from data.demo import extension_modules
+
+    for module in extension_modules(STATS_EXTENSIONS):
+        result.update(module.stats_keys(engine, area, period))
+    return result
+
+
+def core_stats(engine: Engine, area: AreaRef, period: Period) -> dict[str, Any]:
+    """The foundation's keys (see the README)."""
     disputes = disputes_handled(engine, area, period).iloc[0]
     petitions = first_petitions(engine, area, period).iloc[0]
     standing = open_cases_and_cards(engine, area, period.hi).iloc[0]

@@ -16,6 +16,7 @@ HEARTBEAT_SECONDS = 15
 class NavItem:
     path: str
     label: str
+    group: str = ""  # "" for the main row; otherwise the name of a drop-down menu
 
 
 NAV_ITEMS: tuple[NavItem, ...] = (
@@ -24,17 +25,44 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("/flow", "案件流转"),
     NavItem("/resolution", "化解率"),
     NavItem("/overdue", "逾期督办"),
+    NavItem("/backlog", "信访积案", "治理业务"),
+    NavItem("/grids", "精网微格", "治理业务"),
+    NavItem("/safety", "平安指数", "治理业务"),
+    NavItem("/alerts", "风险预警", "治理业务"),
+    NavItem("/indicators", "指标与调查", "战略指标"),
+    NavItem("/campaigns", "专项行动", "战略指标"),
+    NavItem("/plan", "三年计划", "战略指标"),
+    NavItem("/opinion", "舆情监测", "战略指标"),
     NavItem("/screen", "大屏"),
 )
 
 
-def nav_links(pathname: str | None, search: str | None) -> list:
-    """Navigation links that keep the current view's query string (area, period, kinds)."""
+def nav_links(pathname: str | None, search: str | None, available: frozenset[str] | None = None) -> list:
+    """Navigation that keeps the current view's query string; pages not available are left out."""
     current = pathname or "/"
-    return [
-        dcc.Link(item.label, href=item.path + (search or ""), className="active" if item.path == current else "")
-        for item in NAV_ITEMS
-    ]
+    items = [i for i in NAV_ITEMS if available is None or i.path in available]
+
+    def link(item: NavItem):
+        return dcc.Link(item.label, href=item.path + (search or ""), className="active" if item.path == current else "")
+
+    out: list = []
+    groups: dict[str, list[NavItem]] = {}
+    for item in items:
+        if item.group:
+            if item.group not in groups:
+                groups[item.group] = []
+                out.append(item.group)  # placeholder, replaced below to keep the order
+            groups[item.group].append(item)
+        else:
+            out.append(link(item))
+    for i, entry in enumerate(out):
+        if isinstance(entry, str):
+            members = groups[entry]
+            active = any(m.path == current for m in members)
+            out[i] = html.Details([html.Summary(entry, className="active" if active else ""),
+                                   html.Div([link(m) for m in members], className="cc-nav-menu")],
+                                  className="cc-nav-group")
+    return out
 
 
 def shell(city_name: str, data_date: str) -> html.Div:
@@ -50,7 +78,7 @@ def shell(city_name: str, data_date: str) -> html.Div:
                 [
                     html.Div([f"{city_name}社会治理现代化指挥中心", html.Small("四级联动 · 精网微格 · 矛盾纠纷化解")],
                              className="cc-title"),
-                    html.Nav(nav_links("/", ""), id=Shell.NAV, className="cc-nav"),
+                    html.Nav(id=Shell.NAV, className="cc-nav"),
                     html.Div([html.Div(id=Shell.STALE, className="cc-stale", role="status"),
                               html.Div(["数据截至 ", html.Strong(data_date, id=Shell.DATA_DATE)]),
                               html.Div(id=Shell.USER, className="cc-user")], className="cc-meta"),
