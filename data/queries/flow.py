@@ -1,0 +1,348 @@
+"""案件流转 questions: how the intake flows from channel to outcome, how long each stage takes, where it escalates.
+
+Every function answers one question for the intake (`base.registered_in`) of an area, period and kinds,
+optionally narrowed by a `NodeFilter` (a node clicked in the flow diagram). Aggregation happens in SQL;
+the dialect-specific bits (week and month keys, instants as hours, the percentile pick) are each wrapped in
+one small helper so that SQLite and PostgreSQL give the same answers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+import pandas as pd
+from sqlalchemy import ColumnElement, Date, Engine, and_, case, cast, extract, func, literal, select, true
+from sqlalchemy.sql.selectable import CTE
+
+from data.filters import AreaRef, Period
+from data.models import CaseEvent
+from data.queries.base import CASES, closed_in, registered_in
+from data.vocab import HANDLING_ORDER, Channel, Kind, Mode, Outcome, Status, Step
+
+EVENTS = CaseEvent.__table__
+OPEN = "open"  # the outcome key of a case still being handled (办理中)
+
+
+class NodeFamily(StrEnum):
+    """The columns of the flow diagram, left to right."""
+
+    CHANNEL = "channel"
+    KIND = "kind"
+    FIRST = "first"
+    FINAL = "final"
+    OUTCOME = "outcome"
+
+
+FAMILY_ORDER: tuple[NodeFamily, ...] = tuple(NodeFamily)
+# The codes a node of each family may carry, in display order.
+FAMILY_CODES: dict[NodeFamily, tuple[str, ...]] = {
+    NodeFamily.CHANNEL: tuple(str(c) for c in Channel),
+    NodeFamily.KIND: tuple(str(k) for k in Kind),
+    NodeFamily.FIRST: tuple(str(h) for h in HANDLING_ORDER),
+    NodeFamily.FINAL: tuple(str(h) for h in HANDLING_ORDER),
+    NodeFamily.OUTCOME: (*(str(o) for o in Outcome), OPEN),
+}
+# The column of `flow_paths` (and of the case table) behind each family.
+FAMILY_COLUMN: dict[NodeFamily, str] = {
+    NodeFamily.CHANNEL: "channel",
+    NodeFamily.KIND: "kind",
+    NodeFamily.FIRST: "first_level",
+    NodeFamily.FINAL: "final_level",
+    NodeFamily.OUTCOME: "outcome",
+}
+
+
+@dataclass(frozen=True)
+class NodeFilter:
+    """One node of the flow diagram used as a filter, e.g. `first:village` (cases first handled by a village)."""
+
+    family: NodeFamily
+    code: str
+
+    @property
+    def key(self) -> str:
+        """The URL form, `family:code`."""
+        return f"{self.family}:{self.code}"
+
+    @classmethod
+    def parse(cls, text: str | None) -> NodeFilter | None:
+        """The filter a URL value names, or None for anything unknown (a bad link shows the unfiltered page)."""
+        family, _, code = (text or "").partition(":")
+        try:
+            fam = NodeFamily(family)
+        except ValueError:
+            return None
+        return cls(fam, code) if code in FAMILY_CODES[fam] else None
+
+    def clause(self) -> ColumnElement[bool]:
+        """SQL condition on the case table selecting the cases that pass through this node."""
+        if self.family == NodeFamily.OUTCOME and self.code == OPEN:
+            return CASES.c.status == str(Status.OPEN)
+        if self.family == NodeFamily.OUTCOME:
+            return and_(CASES.c.status == str(Status.CLOSED), CASES.c.outcome == self.code)
+        return CASES.c[FAMILY_COLUMN[self.family]] == self.code
+
+
+def node_clause(node: NodeFilter | None) -> ColumnElement[bool]:
+    """The node's condition, or no condition at all."""
+    return node.clause() if node is not None else true()
+
+
+def _outcome_key() -> ColumnElement[str]:
+    """Outcome for closed cases, `open` for cases still being handled."""
+    return case((CASES.c.status == str(Status.OPEN), literal(OPEN)), else_=CASES.c.outcome)
+
+
+def flow_paths(engine: Engine, area: AreaRef, period: Period, kinds: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The intake counted per complete path through the flow diagram (one GROUP BY).
+
+    Columns: channel, kind, first_level, final_level, outcome (`open` while being handled), cases.
+    The cases column sums to the intake.
+    """
+    outcome = _outcome_key().label("outcome")
+    cols = [CASES.c.channel, CASES.c.kind, CASES.c.first_level, CASES.c.final_level]
+    stmt = (
+        select(*cols, outcome, func.count().label("cases"))
+        .where(registered_in(area, period, kinds))
+        .group_by(*cols, outcome)
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(stmt).all()
+    frame = pd.DataFrame(rows, columns=["channel", "kind", "first_level", "final_level", "outcome", "cases"])
+    return frame.astype({"cases": "int64"})
+
+
+# Stage durations measured between the first event of each step (see `stage_times`).
+STAGES: tuple[tuple[str, Step, Step], ...] = (
+    ("dispatch", Step.REGISTERED, Step.DISPATCHED),
+    ("accept", Step.DISPATCHED, Step.ACCEPTED),
+    ("close", Step.ACCEPTED, Step.CLOSED),
+    ("total", Step.REGISTERED, Step.CLOSED),
+)
+PERCENTILES = (50, 90)
+
+
+def stage_times(
+    engine: Engine, area: AreaRef, period: Period, kinds: tuple[str, ...] = (), node: NodeFilter | None = None
+) -> pd.DataFrame:
+    """Median and 90th percentile of the hours each stage took, for the intake (narrowed by `node`).
+
+    A case's stage runs from the first event of one step to the first event of the next (登记→分派→受理→办结,
+    plus 登记→办结 overall); a case that has not reached the later step is left out of that stage.
+
+    Percentile method — nearest rank, on both backends: of the n durations sorted ascending, the p-th
+    percentile is the one at 1-based rank r = ceil(p·n/100) (no interpolation, so it is always an observed
+    duration). PostgreSQL computes it natively with percentile_disc(p/100) (its definition: the first value
+    whose cumulative share reaches p — exactly rank ceil(p·n/100); percentile_cont would interpolate);
+    SQLite has no ordered-set aggregates, so it sorts and picks rank r with ORDER BY … LIMIT 1 OFFSET r − 1,
+    r computed in integers as (n·p + 99) // 100 (the 90th from the top end, DESC OFFSET n − r, to keep the
+    sorter small).
+
+    Columns: stage (dispatch, accept, close, total, in that order), cases, p50_hours, p90_hours (NaN when
+    no case reached the stage).
+    """
+    hours = _stage_hours(engine, area, period, kinds, node)
+    if engine.dialect.name == "postgresql":
+        stmt = select(*_native_percentiles(hours))
+    else:
+        stmt = select(*_ranked_percentiles(hours))
+    with engine.connect() as conn:
+        row = conn.execute(stmt).one()._asdict()
+    return pd.DataFrame(
+        [
+            {"stage": name, "cases": int(row[f"{name}_n"] or 0),
+             **{f"p{p}_hours": _float(row[f"{name}_p{p}"]) for p in PERCENTILES}}
+            for name, _a, _b in STAGES
+        ]
+    )
+
+
+def _native_percentiles(hours: CTE) -> list[ColumnElement]:
+    """PostgreSQL: count and percentile_disc per stage in one aggregate over the stage hours."""
+    columns: list[ColumnElement] = []
+    for name, _a, _b in STAGES:
+        columns.append(func.count(hours.c[name]).label(f"{name}_n"))
+        columns += [func.percentile_disc(p / 100).within_group(hours.c[name]).label(f"{name}_p{p}")
+                    for p in PERCENTILES]
+    return columns
+
+
+def _ranked_percentiles(hours: CTE) -> list[ColumnElement]:
+    """SQLite: per stage, its count and one sorted pick per percentile (scalar subqueries)."""
+    counts = select(*[func.count(hours.c[name]).label(name) for name, _a, _b in STAGES]).cte(
+        "stage_counts"
+    ).prefix_with("MATERIALIZED")
+    columns: list[ColumnElement] = []
+    for name, _a, _b in STAGES:
+        n = counts.c[name]
+        columns.append(select(n).scalar_subquery().label(f"{name}_n"))
+        columns += [_nearest_rank(hours.c[name], n, p).label(f"{name}_p{p}") for p in PERCENTILES]
+    return columns
+
+
+def _nearest_rank(column: ColumnElement, n: ColumnElement[int], p: int) -> ColumnElement:
+    """Scalar subquery: the value of `column` at nearest rank ceil(p·n/100) among its non-NULL values."""
+    rank = (n * p + 99) // 100
+    base = select(column).where(column.is_not(None)).limit(1)
+    if p <= 50:
+        return base.order_by(column).offset(select(rank - 1).scalar_subquery()).scalar_subquery()
+    return base.order_by(column.desc()).offset(select(n - rank).scalar_subquery()).scalar_subquery()
+
+
+def _float(value: object) -> float:
+    """A percentile from the driver (Decimal, float or None) as a float, NaN when the stage is empty."""
+    return float(value) if value is not None else float("nan")
+
+
+def _stage_hours(
+    engine: Engine, area: AreaRef, period: Period, kinds: tuple[str, ...], node: NodeFilter | None
+) -> CTE:
+    """Materialized CTE: one row per intake case, one column of hours per stage (NULL when not reached).
+
+    The per-case step instants come from one GROUP BY case over the events (conditional MIN per step),
+    already as numbers of hours so that a stage is one subtraction.
+    """
+    steps = sorted({s for _n, a, b in STAGES for s in (a, b)})
+    per_case = (
+        select(
+            CASES.c.id,
+            *[func.min(case((EVENTS.c.step == str(s), _hours_since_epoch(engine, EVENTS.c.at)))).label(str(s))
+              for s in steps],
+        )
+        .select_from(CASES.join(EVENTS, EVENTS.c.case_id == CASES.c.id))
+        .where(registered_in(area, period, kinds), node_clause(node), EVENTS.c.step.in_([str(s) for s in steps]))
+        .group_by(CASES.c.id)  # grouping by the case (not the event) lets SQLite filter cases first
+        .cte("per_case")
+    )
+    return (
+        select(*[(per_case.c[str(b)] - per_case.c[str(a)]).label(name) for name, a, b in STAGES])
+        .cte("stage_hours")
+        .prefix_with("MATERIALIZED")
+    )
+
+
+def escalations(
+    engine: Engine, area: AreaRef, period: Period, kinds: tuple[str, ...] = (), node: NodeFilter | None = None
+) -> pd.DataFrame:
+    """Escalation across each step of 村级 → 乡镇级 → 县区级 → 市级, from the cases' first and final levels.
+
+    A case first handled at level i and finally at level j > i crossed every step between them.
+    Columns: from_level, to_level, escalated (cases that crossed the step), reached (cases handled at
+    from_level at some point: first ≤ from ≤ final), share (escalated / intake, percent), rate (escalated /
+    reached, percent); NaN when the denominator is 0. Also `intake` (the same on every row).
+    """
+    stmt = (
+        select(CASES.c.first_level, CASES.c.final_level, func.count().label("cases"))
+        .where(registered_in(area, period, kinds), node_clause(node))
+        .group_by(CASES.c.first_level, CASES.c.final_level)
+    )
+    with engine.connect() as conn:
+        pairs = conn.execute(stmt).all()
+    rank = {str(h): i for i, h in enumerate(HANDLING_ORDER)}
+    intake = sum(int(p.cases) for p in pairs)
+    rows = []
+    for i in range(len(HANDLING_ORDER) - 1):
+        crossed = sum(int(p.cases) for p in pairs if rank[p.first_level] <= i < rank[p.final_level])
+        reached = sum(int(p.cases) for p in pairs if rank[p.first_level] <= i <= rank[p.final_level])
+        rows.append({"from_level": str(HANDLING_ORDER[i]), "to_level": str(HANDLING_ORDER[i + 1]),
+                     "escalated": crossed, "reached": reached, "intake": intake,
+                     "share": _pct(crossed, intake), "rate": _pct(crossed, reached)})
+    return pd.DataFrame(rows)
+
+
+def _pct(part: int, whole: int) -> float:
+    """Percent, NaN (not 0) when there is nothing to divide by."""
+    return 100.0 * part / whole if whole else float("nan")
+
+
+def handling_modes(
+    engine: Engine, area: AreaRef, period: Period, kinds: tuple[str, ...] = (), node: NodeFilter | None = None
+) -> pd.DataFrame:
+    """The intake by handling mode (现场办, 线上办, 提请会办, 提级办理).
+
+    Columns: mode (every mode, in vocabulary order, zeros included), cases, share (percent of the intake,
+    NaN when the intake is 0).
+    """
+    stmt = (
+        select(CASES.c.mode, func.count().label("cases"))
+        .where(registered_in(area, period, kinds), node_clause(node))
+        .group_by(CASES.c.mode)
+    )
+    with engine.connect() as conn:
+        counts = {m: int(n) for m, n in conn.execute(stmt).all()}
+    total = sum(counts.values())
+    return pd.DataFrame(
+        [{"mode": str(m), "cases": counts.get(str(m), 0), "share": _pct(counts.get(str(m), 0), total)} for m in Mode]
+    )
+
+
+def weekly_flow(
+    engine: Engine, area: AreaRef, period: Period, kinds: tuple[str, ...] = (), node: NodeFilter | None = None
+) -> pd.DataFrame:
+    """Cases registered and cases closed per week (weeks start on Monday) within the period.
+
+    Intake follows `base.registered_in`, closures `base.closed_in`, both narrowed by `node`; the first and last
+    weeks may be partial (only the period's days count).
+    Columns: week (date of its Monday, every week of the period, zeros included), days (how many of the
+    period's days fall in that week: 7 except perhaps at the ends), intake, closed.
+    """
+    reg_week = bucket_start(engine, CASES.c.reported_at, Grain.WEEK).label("week")
+    close_week = bucket_start(engine, CASES.c.closed_at, Grain.WEEK).label("week")
+    intake = select(reg_week, func.count().label("n")).where(registered_in(area, period, kinds), node_clause(node))
+    closed = select(close_week, func.count().label("n")).where(closed_in(area, period, kinds), node_clause(node))
+    with engine.connect() as conn:
+        got_in = _by_date(conn.execute(intake.group_by(reg_week)).all())
+        got_out = _by_date(conn.execute(closed.group_by(close_week)).all())
+    weeks = week_starts(period)
+    days = [(min(w + timedelta(days=6), period.end) - max(w, period.start)).days + 1 for w in weeks]
+    return pd.DataFrame({"week": weeks, "days": days, "intake": [got_in.get(w, 0) for w in weeks],
+                         "closed": [got_out.get(w, 0) for w in weeks]})
+
+
+def _by_date(rows: list) -> dict[date, int]:
+    """{bucket date: count} from rows whose key is a date (PostgreSQL) or an ISO string (SQLite)."""
+    return {as_date(k): int(n) for k, n in rows}
+
+
+def as_date(value: object) -> date:
+    """A bucket key as a date, whichever type the driver returned."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def week_starts(period: Period) -> list[date]:
+    """The Monday of every week that has a day in the period."""
+    first = period.start - timedelta(days=period.start.weekday())
+    return [first + timedelta(weeks=i) for i in range((period.end - first).days // 7 + 1)]
+
+
+# --- dialect helpers: SQLite and PostgreSQL need different SQL here (and in the percentile pick above) ----
+
+
+class Grain(StrEnum):
+    """Time buckets of the trend charts."""
+
+    WEEK = "week"
+    MONTH = "month"
+
+
+def bucket_start(engine: Engine, column: ColumnElement, grain: Grain) -> ColumnElement:
+    """The first day of the week (Monday) or month containing `column`, as a date (a 'YYYY-MM-DD' string on SQLite)."""
+    if engine.dialect.name == "postgresql":
+        return cast(func.date_trunc(str(grain), column), Date)
+    if grain == Grain.WEEK:
+        return func.date(column, "weekday 0", "-6 days")  # forward to Sunday (or stay), back to its Monday
+    return func.date(column, "start of month")
+
+
+def _hours_since_epoch(engine: Engine, column: ColumnElement) -> ColumnElement[float]:
+    """An instant as a number of hours (from the epoch on PostgreSQL, from the Julian epoch on SQLite): the
+    difference of two of them is the hours between, whatever the dialect."""
+    if engine.dialect.name == "postgresql":
+        return extract("epoch", column) / 3600.0
+    return func.julianday(column) * 24.0
