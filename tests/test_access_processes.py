@@ -65,3 +65,40 @@ def test_chief_sees_own_county_only_in_the_browser(browser, live_server, demo_en
     screenshot(page, f"chief-{code}")
     context.close()
     assert not page_watch.problems(), page_watch.problems()
+
+
+MAP_CODES_JS = """
+(sel) => {
+  const gd = document.querySelector(sel);
+  if (!gd || !gd.data) return null;
+  return gd.data.flatMap(t => t.type === 'choroplethmap' ? t.locations : []);
+}
+"""
+
+
+@pytest.mark.parametrize(("user", "expected"), [("chief-321322", "townships of 321322"), ("leader", "5 counties")])
+def test_map_shows_only_the_users_scope(browser, live_server, demo_engine, page_watch, user, expected) -> None:
+    from sqlalchemy import text
+
+    from dashboard.ids import MapPage
+
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    page_watch.attach(context)
+    browser_login(context, live_server, user)
+    page = context.new_page()
+    page.goto(live_server + "/map?area=321300")
+    sel = f"#{MapPage.GRAPH} .js-plotly-plot"
+    page.wait_for_function(f"(({MAP_CODES_JS})('{sel}') || []).length > 0", timeout=20_000)
+    codes = set(page.evaluate(MAP_CODES_JS, sel))
+    with demo_engine.connect() as conn:
+        if user == "leader":
+            want = set(conn.execute(text("SELECT code FROM areas WHERE level = 'county'")).scalars())
+        else:
+            want = set(conn.execute(text(
+                "SELECT code FROM areas WHERE level = 'township' AND county_code = '321322000000'")).scalars())
+    assert codes == want, expected
+    crumbs = page.locator(f"#{Filters.BREADCRUMB}").inner_text().strip()
+    assert crumbs == ("沭阳县" if user != "leader" else "宿迁市")
+    screenshot(page, f"map-as-{user}")
+    context.close()
+    assert not page_watch.problems(), page_watch.problems()
