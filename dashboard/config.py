@@ -28,10 +28,13 @@ class Config:
     card_rule_file: str | None = None
     session_minutes: int = 480
     secure_cookies: bool = False
+    kiosk_pages: tuple[str, ...] = ("/screen", "/map", "/overdue")
+    kiosk_seconds: int = 30
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Config:
-        """Read DATABASE_URL, SECRET_KEY, REDIS_URL, DASHBOARD_ENV, DASHBOARD_DEBUG, SCREEN_REFRESH_SECONDS."""
+        """Read DATABASE_URL, SECRET_KEY, REDIS_URL, DASHBOARD_ENV, DASHBOARD_DEBUG, SCREEN_REFRESH_SECONDS,
+        KIOSK_PAGES (comma-separated paths), KIOSK_SECONDS."""
         env = dict(os.environ if env is None else env)
         environment = env.get("DASHBOARD_ENV", "development")
         secret = env.get("SECRET_KEY")
@@ -54,6 +57,8 @@ class Config:
             "card_rule_file": env.get("CARD_RULE_FILE") or None,
             "session_minutes": _int(env, "SESSION_MINUTES", 480, minimum=5),
             "secure_cookies": env.get("SESSION_COOKIE_SECURE", "0").lower() in ("1", "true", "yes"),
+            "kiosk_pages": _paths(env, "KIOSK_PAGES", cls.kiosk_pages),
+            "kiosk_seconds": _int(env, "KIOSK_SECONDS", cls.kiosk_seconds, minimum=3),
         }
         if secret:
             kwargs["secret_key"] = secret
@@ -78,3 +83,14 @@ def _int(env: dict[str, str], key: str, default: int, minimum: int = 0) -> int:
         return max(int(env.get(key, str(default))), minimum)
     except ValueError as exc:
         raise ConfigError(f"{key} 必须是整数") from exc
+
+
+def _paths(env: dict[str, str], key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    """A comma-separated list of page paths (e.g. "/screen,/map"); each must start with "/"."""
+    raw = env.get(key, "").strip()
+    if not raw:
+        return default
+    paths = tuple(p.strip() for p in raw.split(",") if p.strip())
+    if not paths or any(not p.startswith("/") for p in paths):
+        raise ConfigError(f"{key} 必须是以逗号分隔、以 / 开头的页面路径，例如 /screen,/map")
+    return paths

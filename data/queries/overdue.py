@@ -1,0 +1,558 @@
+"""逾期督办 questions: which open cases are past due at the end of the period, where, whose, how late, which card.
+
+"Now" is the END of the selected period (`period.hi`), so a past period shows what was overdue then. Overdue
+means open at that instant (`base.open_at`) with `due_at` before it; a case's card is the most severe one issued
+before that instant. The table request (paging, sorting, filtering from the browser) is parsed here into typed
+values against a whitelist, so no browser text ever reaches SQL.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    Engine,
+    Integer,
+    Select,
+    and_,
+    case,
+    false,
+    func,
+    literal,
+    not_,
+    select,
+)
+from sqlalchemy.sql.elements import KeyedColumnElement
+
+from data.filters import AreaRef, Period, kind_clause
+from data.models import Area, CaseCard, CaseEvent
+from data.queries.base import CASES, CHILD_COLUMN, open_at
+from data.rules import AGING_BUCKETS, DUE_SOON_HOURS
+from data.vocab import CARD_LABELS, CARD_ORDER, KIND_LABELS, Kind, Level
+
+AREAS = Area.__table__
+CARDS = CaseCard.__table__
+EVENTS = CaseEvent.__table__
+
+TOP_UNITS = 15
+DUE_SOON_LIST = 8
+NO_CARD_LABEL = "无"
+
+
+# --- shared pieces -----------------------------------------------------------------------------------------
+
+
+def overdue_at(area: AreaRef, at: datetime, kinds: tuple[str, ...] = ()) -> ColumnElement[bool]:
+    """Cases open at `at` whose due date has passed by then: the one definition every overdue figure uses."""
+    return and_(open_at(area, at, kinds), CASES.c.due_at < at)
+
+
+def card_rank(at: datetime) -> ColumnElement[Any]:
+    """Correlated scalar: rank (1 blue … 3 red) of the most severe card a case received before `at`, else NULL.
+
+    Correlated on purpose: it runs only for the few rows that survive the overdue filter, using the case_id index.
+    """
+    rank = case(*[(CARDS.c.color == str(c), i + 1) for i, c in enumerate(CARD_ORDER)], else_=0)
+    return (
+        select(func.max(rank))
+        .where(CARDS.c.case_id == CASES.c.id, CARDS.c.issued_at < at)
+        .correlate(CASES)
+        .scalar_subquery()
+    )
+
+
+def rank_color(rank: Any) -> str | None:
+    """The card color code for a rank from `card_rank` (None when the case has no card)."""
+    if rank is None or (isinstance(rank, float) and math.isnan(rank)) or int(rank) <= 0:
+        return None
+    return str(CARD_ORDER[int(rank) - 1])
+
+
+def group_column(area: AreaRef) -> str:
+    """The case column naming the area's children; a grid has none, so it groups on itself."""
+    return CHILD_COLUMN.get(area.level, "grid_code")
+
+
+def _children(area: AreaRef):
+    """The area's children (a grid: itself) as a subquery with code and name, so empty children still show."""
+    cond = AREAS.c.code == area.code if area.level == Level.GRID else AREAS.c.parent_code == area.code
+    return select(AREAS.c.code, AREAS.c.name).where(cond).subquery("children")
+
+
+def _first(stmt: Select, name: str) -> CTE:
+    """Filter first, aggregate after: without MATERIALIZED, SQLite walks a GROUP BY index row by row (3× slower)."""
+    return stmt.cte(name).prefix_with("MATERIALIZED")
+
+
+def _frame(engine: Engine, stmt: Select, columns: Sequence[str]) -> pd.DataFrame:
+    with engine.connect() as conn:
+        rows = conn.execute(stmt).all()
+    return pd.DataFrame([tuple(r) for r in rows], columns=list(columns))
+
+
+def _count(cond: ColumnElement[bool]) -> ColumnElement[Any]:
+    return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+
+
+# --- headline and charts --------------------------------------------------------------------------------------
+
+
+def overdue_summary(engine: Engine, area: AreaRef, period: Period, kinds: tuple[str, ...] = ()) -> pd.DataFrame:
+    """One row for the tiles at the end of the period.
+
+    Columns: overdue (open and past due), blue, yellow, red (open cases by their most severe card — a case counts
+    once; equals the home page's card counts), due_24h, due_48h (open, falling due within that many hours).
+    """
+    at = period.hi
+    inner = _first(select(CASES.c.due_at, card_rank(at).label("r")).where(open_at(area, at, kinds)), "open_now")
+    soon = [_count(and_(inner.c.due_at > at, inner.c.due_at <= at + timedelta(hours=h))).label(f"due_{h}h")
+            for h in DUE_SOON_HOURS]
+    stmt = select(
+        _count(inner.c.due_at < at).label("overdue"),
+        *[_count(inner.c.r == i + 1).label(str(c)) for i, c in enumerate(CARD_ORDER)],
+        *soon,
+    )
+    frame = _frame(engine, stmt, ["overdue", *[str(c) for c in CARD_ORDER], *[f"due_{h}h" for h in DUE_SOON_HOURS]])
+    return frame.astype(int)
+
+
+def overdue_by_child(engine: Engine, area: AreaRef, period: Period, kinds: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Overdue cases per child area at the end of the period, every child listed (zeros too), most first.
+
+    Columns: code (full child code), name, overdue.
+    """
+    rows = _first(select(CASES.c[group_column(area)].label("code")).where(overdue_at(area, period.hi, kinds)), "od")
+    counts = select(rows.c.code, func.count().label("n")).group_by(rows.c.code).subquery()
+    kids = _children(area)
+    n = func.coalesce(counts.c.n, 0)
+    stmt = (
+        select(kids.c.code, kids.c.name, n.label("overdue"))
+        .select_from(kids.outerjoin(counts, counts.c.code == kids.c.code))
+        .order_by(n.desc(), kids.c.code)
+    )
+    frame = _frame(engine, stmt, ["code", "name", "overdue"])
+    return frame.astype({"overdue": int})
+
+
+def overdue_by_unit(
+    engine: Engine, area: AreaRef, period: Period, kinds: tuple[str, ...] = (), limit: int = TOP_UNITS
+) -> pd.DataFrame:
+    """The responsible units with the most overdue cases at the end of the period (top `limit`).
+
+    Columns: unit, overdue.
+    """
+    rows = _first(select(CASES.c.responsible_unit.label("unit")).where(overdue_at(area, period.hi, kinds)), "od")
+    n = func.count()
+    stmt = select(rows.c.unit, n.label("overdue")).group_by(rows.c.unit).order_by(n.desc(), rows.c.unit).limit(limit)
+    return _frame(engine, stmt, ["unit", "overdue"]).astype({"overdue": int})
+
+
+def _aging_bucket(at: datetime) -> ColumnElement[Any]:
+    """Index of the AGING_BUCKETS bucket of days past due, as due_at comparisons (portable, index-friendly)."""
+    whens = [(CASES.c.due_at >= at - timedelta(days=upper), i)
+             for i, (_label, _lower, upper) in enumerate(AGING_BUCKETS) if math.isfinite(upper)]
+    return case(*whens, else_=len(AGING_BUCKETS) - 1)
+
+
+def overdue_aging(engine: Engine, area: AreaRef, period: Period, kinds: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Overdue cases by days past due (data.rules.AGING_BUCKETS), every bucket listed in order.
+
+    Columns: bucket (label, e.g. "3–7天"), overdue.
+    """
+    at = period.hi
+    bucket = _aging_bucket(at).label("b")
+    inner = _first(select(bucket).where(overdue_at(area, at, kinds)), "od")
+    stmt = select(inner.c.b, func.count()).group_by(inner.c.b)
+    with engine.connect() as conn:
+        counts = {int(b): int(n) for b, n in conn.execute(stmt).all()}
+    labels = [label for label, _lo, _hi in AGING_BUCKETS]
+    return pd.DataFrame({"bucket": labels, "overdue": [counts.get(i, 0) for i in range(len(labels))]})
+
+
+def cards_by_child(engine: Engine, area: AreaRef, period: Period, kinds: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Open cases at the end of the period by child area and most severe card, every child listed.
+
+    Columns: code, name, blue, yellow, red (a case counts once, under its most severe card issued by then).
+    """
+    at = period.hi
+    col = CASES.c[group_column(area)]
+    inner = _first(select(col.label("code"), card_rank(at).label("r")).where(overdue_at(area, at, kinds)), "od")
+    per_color = [_count(inner.c.r == i + 1).label(str(c)) for i, c in enumerate(CARD_ORDER)]
+    counts = (
+        select(inner.c.code, *per_color, _count(inner.c.r > 0).label("carded")).group_by(inner.c.code).subquery()
+    )
+    kids = _children(area)
+    colors = [func.coalesce(counts.c[str(c)], 0).label(str(c)) for c in CARD_ORDER]
+    stmt = (
+        select(kids.c.code, kids.c.name, *colors)
+        .select_from(kids.outerjoin(counts, counts.c.code == kids.c.code))
+        .order_by(func.coalesce(counts.c.carded, 0).desc(), kids.c.code)
+    )
+    frame = _frame(engine, stmt, ["code", "name", *[str(c) for c in CARD_ORDER]])
+    return frame.astype({str(c): int for c in CARD_ORDER})
+
+
+def week_starts(period: Period) -> list[date]:
+    """Mondays of the weeks touching the period (the first may fall before the period's start)."""
+    first = period.start - timedelta(days=period.start.weekday())
+    return [first + timedelta(weeks=i) for i in range((period.end - first).days // 7 + 1)]
+
+
+def bucket_index(column: KeyedColumnElement[Any], edges: Sequence[datetime]) -> ColumnElement[Any]:
+    """Index i of the interval [edges[i], edges[i+1]) a timestamp falls in (the last one is open-ended).
+
+    A portable CASE (no dialect date functions), nested as a binary search so that a three-year weekly series
+    costs ~8 comparisons per row instead of ~80.
+    """
+
+    def between(lo: int, hi: int) -> ColumnElement[Any]:
+        if lo == hi:
+            return literal(lo, Integer())
+        mid = (lo + hi + 1) // 2
+        return case((column < edges[mid], between(lo, mid - 1)), else_=between(mid, hi))
+
+    return between(0, len(edges) - 1)
+
+
+def cards_by_week(engine: Engine, area: AreaRef, period: Period, kinds: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Cards issued per week within the period, by color (joined to cases for area and kinds), every week listed.
+
+    Columns: week (Monday, date), blue, yellow, red.
+    """
+    weeks = week_starts(period)
+    edges = [datetime.combine(w, datetime.min.time()) for w in weeks[1:]]
+    issued = (
+        select(bucket_index(CARDS.c.issued_at, [period.lo, *edges]).label("w"), CARDS.c.color)
+        .select_from(CARDS.join(CASES, CASES.c.id == CARDS.c.case_id))
+        .where(CARDS.c.issued_at >= period.lo, CARDS.c.issued_at < period.hi, area.clause(CASES),
+               kind_clause(CASES, kinds))
+        .subquery()
+    )
+    # Grouping on the subquery's column: PostgreSQL cannot match a GROUP BY expression with bound parameters.
+    stmt = select(issued.c.w, issued.c.color, func.count()).group_by(issued.c.w, issued.c.color)
+    with engine.connect() as conn:
+        rows = conn.execute(stmt).all()
+    frame = pd.DataFrame(0, index=range(len(weeks)), columns=[str(c) for c in CARD_ORDER])
+    for w, color, n in rows:
+        if color in frame.columns:
+            frame.loc[int(w), color] = int(n)
+    frame.insert(0, "week", weeks)
+    return frame
+
+
+def due_soon_cases(
+    engine: Engine, area: AreaRef, period: Period, kinds: tuple[str, ...] = (),
+    hours: int = max(DUE_SOON_HOURS), limit: int = DUE_SOON_LIST,
+) -> pd.DataFrame:
+    """Open cases falling due within `hours` after the end of the period, soonest first (at most `limit`).
+
+    Columns: id, case_no, kind, unit, due_at.
+    """
+    at = period.hi
+    stmt = (
+        select(CASES.c.id, CASES.c.case_no, CASES.c.kind, CASES.c.responsible_unit, CASES.c.due_at)
+        .where(open_at(area, at, kinds), CASES.c.due_at > at, CASES.c.due_at <= at + timedelta(hours=hours))
+        .order_by(CASES.c.due_at, CASES.c.id)
+        .limit(limit)
+    )
+    return _frame(engine, stmt, ["id", "case_no", "kind", "unit", "due_at"])
+
+
+# --- the overdue table: browser request → whitelisted, typed SQL -----------------------------------------------
+
+PAGE_SIZE = 15
+MAX_PAGE_SIZE = 50
+MAX_SORTS = 3
+MAX_FILTER_CHARS = 600
+MAX_VALUE_CHARS = 64
+MAX_NUMBER = 100_000.0
+
+# Column ids of the table and what kind of value each holds (the whitelist: anything else is refused).
+TEXT, LABEL, DATE, NUMBER = "text", "label", "date", "number"
+TABLE_COLUMNS: dict[str, str] = {
+    "case_no": TEXT, "kind": LABEL, "category": TEXT, "place": TEXT, "unit": TEXT,
+    "reported_at": DATE, "due_at": DATE, "overdue_days": NUMBER, "card": LABEL,
+}
+OPERATORS: dict[str, frozenset[str]] = {
+    TEXT: frozenset({"eq", "ne", "contains"}),
+    LABEL: frozenset({"eq", "ne", "contains"}),
+    DATE: frozenset({"eq", "ne", "lt", "le", "gt", "ge", "datestartswith", "contains"}),  # contains: a prefix
+    NUMBER: frozenset({"eq", "ne", "lt", "le", "gt", "ge"}),
+}
+_OP_ALIASES = {"=": "eq", "eq": "eq", "!=": "ne", "ne": "ne", "<": "lt", "lt": "lt", "<=": "le", "le": "le",
+               ">": "gt", "gt": "gt", ">=": "ge", "ge": "ge", "contains": "contains",
+               "datestartswith": "datestartswith"}
+_PART = re.compile(r"^\{(?P<col>[a-z_]{1,20})\}\s+(?P<op>[a-z<>=!]{1,16})\s+(?P<val>.+)$", re.DOTALL)
+_DATE_PREFIX = re.compile(r"^(\d{4})(?:[-/](\d{1,2}))?(?:[-/](\d{1,2}))?(?:[ T](\d{1,2}):(\d{2}))?")
+DEFAULT_SORT: tuple[tuple[str, bool], ...] = (("overdue_days", True),)
+# Labels the kind and card columns show, mapped back to what SQL compares: kind codes, card ranks (0 = none).
+LABEL_CODES: dict[str, dict[str, str | int]] = {
+    "kind": {label: str(k) for k, label in KIND_LABELS.items()},
+    "card": {**{label: i + 1 for i, label in enumerate(CARD_LABELS[c] for c in CARD_ORDER)}, NO_CARD_LABEL: 0},
+}
+
+
+@dataclass(frozen=True)
+class ColumnFilter:
+    """One validated filter: a whitelisted column, a known operator and a typed value."""
+
+    column: str
+    op: str
+    value: str | float | tuple[datetime, datetime] | tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class TableRequest:
+    """What the table asked for, validated: page, sort keys (column, descending) and filters; `ignored` lists
+    the filter parts that were refused, so the page can say so instead of silently showing more rows."""
+
+    page: int = 0
+    page_size: int = PAGE_SIZE
+    sort: tuple[tuple[str, bool], ...] = DEFAULT_SORT
+    filters: tuple[ColumnFilter, ...] = ()
+    ignored: tuple[str, ...] = ()
+
+
+def _int_in(value: Any, lo: int, hi: int, default: int) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
+        return default
+    return min(max(number, lo), hi)
+
+
+def parse_sort(sort_by: Any) -> tuple[tuple[str, bool], ...]:
+    """DataTable `sort_by` → at most MAX_SORTS (column, descending) pairs on whitelisted columns."""
+    keys: list[tuple[str, bool]] = []
+    for item in sort_by if isinstance(sort_by, list) else []:
+        if not isinstance(item, Mapping):
+            continue
+        column, direction = item.get("column_id"), item.get("direction")
+        if not isinstance(column, str) or not isinstance(direction, str):
+            continue  # forged JSON (lists, numbers) is not a sort key
+        if column in TABLE_COLUMNS and direction in ("asc", "desc") and column not in [k for k, _ in keys]:
+            keys.append((column, direction == "desc"))
+    return tuple(keys[:MAX_SORTS]) or DEFAULT_SORT
+
+
+def _unquote(raw: str) -> str:
+    text = raw.strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'`":
+        text = text[1:-1].replace("\\" + text[0], text[0])
+    return text
+
+
+def _normalise_op(raw: str) -> str | None:
+    """DataTable writes operators as symbols or words, optionally prefixed by s/i (case sensitivity)."""
+    if raw in _OP_ALIASES:
+        return _OP_ALIASES[raw]
+    if raw[:1] in ("s", "i") and raw[1:] in _OP_ALIASES:
+        return _OP_ALIASES[raw[1:]]
+    return None
+
+
+def date_range(text: str) -> tuple[datetime, datetime] | None:
+    """A date prefix (2023, 2023-05, 2023-05-07, 2023-05-07 10:30) → the [start, end) it covers; None if invalid."""
+    match = _DATE_PREFIX.match(text.strip())
+    if match is None or match.end() != len(text.strip()):
+        return None
+    year, month, day, hour, minute = (int(g) if g else None for g in match.groups())
+    try:
+        if month is None:
+            return datetime(year, 1, 1), datetime(year + 1, 1, 1)
+        if day is None:
+            return datetime(year, month, 1), datetime(year + (month == 12), month % 12 + 1, 1)
+        if hour is None:
+            start = datetime(year, month, day)
+            return start, start + timedelta(days=1)
+        start = datetime(year, month, day, hour, minute or 0)
+    except (ValueError, OverflowError, TypeError):
+        return None
+    return start, start + timedelta(minutes=1)
+
+
+def _typed_value(column: str, op: str, text: str) -> Any:
+    """The filter value converted for the column's type, or None when it does not fit."""
+    kind = TABLE_COLUMNS[column]
+    if not text or len(text) > MAX_VALUE_CHARS:
+        return None
+    if kind == TEXT:
+        return text
+    if kind == LABEL:
+        labels = LABEL_CODES[column]
+        hits = [code for label, code in labels.items() if (text in label if op == "contains" else text == label)]
+        return tuple(hits)
+    if kind == DATE:
+        return date_range(text)
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) and abs(number) <= MAX_NUMBER else None
+
+
+def parse_filter(filter_query: Any) -> tuple[tuple[ColumnFilter, ...], tuple[str, ...]]:
+    """DataTable `filter_query` (parts joined by &&) → validated filters, and the parts refused."""
+    if not isinstance(filter_query, str) or not filter_query.strip():
+        return (), ()
+    if len(filter_query) > MAX_FILTER_CHARS:
+        return (), (filter_query[:40] + "…",)
+    filters: list[ColumnFilter] = []
+    ignored: list[str] = []
+    for part in (p.strip() for p in filter_query.split("&&")):
+        if not part:
+            continue
+        match = _PART.match(part)
+        op = _normalise_op(match.group("op")) if match else None
+        column = match.group("col") if match else None
+        if match is None or column not in TABLE_COLUMNS or op not in OPERATORS[TABLE_COLUMNS[column]]:
+            ignored.append(part[:MAX_VALUE_CHARS])
+            continue
+        value = _typed_value(column, op, _unquote(match.group("val")))
+        if value is None:
+            ignored.append(part[:MAX_VALUE_CHARS])
+            continue
+        filters.append(ColumnFilter(column, op, value))
+    return tuple(filters), tuple(ignored)
+
+
+def parse_table_request(page_current: Any, page_size: Any, sort_by: Any, filter_query: Any) -> TableRequest:
+    """Validate everything the DataTable sends (pure: nothing here touches the database)."""
+    filters, ignored = parse_filter(filter_query)
+    return TableRequest(
+        page=_int_in(page_current, 0, 1_000_000, 0),
+        page_size=_int_in(page_size, 1, MAX_PAGE_SIZE, PAGE_SIZE),
+        sort=parse_sort(sort_by),
+        filters=filters,
+        ignored=ignored,
+    )
+
+
+@dataclass(frozen=True)
+class TablePage:
+    """One page of the overdue table: its rows, the total matching rows and the page actually shown."""
+
+    rows: pd.DataFrame
+    total: int
+    page: int
+
+
+TABLE_ROW_COLUMNS = ("id", "case_no", "kind", "category", "township", "village", "unit", "reported_at",
+                     "due_at", "card")
+
+
+def _overdue_days_clause(op: str, x: float, at: datetime) -> ColumnElement[bool]:
+    """Filter on the shown whole days overdue (ceil of days past due) as a due_at range.
+
+    The integers n with `n op x` form [a, b]; ceil(d) in [a, b] ⇔ d in (a-1, b] ⇔ due_at in [at-b, at-(a-1)).
+    """
+    due = CASES.c.due_at
+    if op in ("eq", "ne"):
+        if x != int(x):
+            return false() if op == "eq" else due < at
+        inside = and_(due >= at - timedelta(days=x), due < at - timedelta(days=x - 1))
+        return inside if op == "eq" else not_(inside)
+    lower = {"gt": math.floor(x) + 1, "ge": math.ceil(x)}.get(op)
+    upper = {"lt": math.ceil(x) - 1, "le": math.floor(x)}.get(op)
+    if lower is not None:
+        return due < at - timedelta(days=lower - 1)
+    return due >= at - timedelta(days=upper)
+
+
+def _filter_clause(f: ColumnFilter, exprs: Mapping[str, ColumnElement[Any]], at: datetime) -> ColumnElement[bool]:
+    """SQL for one validated filter; values are always bound parameters."""
+    kind = TABLE_COLUMNS[f.column]
+    if kind == NUMBER:
+        return _overdue_days_clause(f.op, float(f.value), at)  # type: ignore[arg-type]
+    expr = exprs[f.column]
+    if kind == DATE:
+        start, end = f.value  # type: ignore[misc]
+        return {"lt": expr < start, "le": expr < end, "gt": expr >= end, "ge": expr >= start,
+                "ne": not_(and_(expr >= start, expr < end))}.get(f.op, and_(expr >= start, expr < end))
+    if kind == LABEL:
+        codes = list(f.value)  # type: ignore[arg-type]
+        hit = expr.in_(codes) if codes else false()
+        return not_(hit) if f.op == "ne" else hit
+    value = str(f.value)
+    if f.op == "contains":
+        return expr.icontains(value, autoescape=True)
+    return expr == value if f.op == "eq" else expr != value
+
+
+def _kind_order() -> ColumnElement[Any]:
+    return case(*[(CASES.c.kind == str(k), i) for i, k in enumerate(Kind)], else_=len(Kind))
+
+
+def overdue_cases_page(
+    engine: Engine, area: AreaRef, period: Period, kinds: tuple[str, ...], request: TableRequest
+) -> TablePage:
+    """One page of the overdue cases at the end of the period, filtered and sorted as validated in `request`.
+
+    Rows' columns: id, case_no, kind, category, township, village (names), unit, reported_at, due_at,
+    card (color code of the most severe card issued by then, or None). The page is clamped to the last one.
+    """
+    at = period.hi
+    town, village = AREAS.alias("town"), AREAS.alias("village")
+    exprs: dict[str, ColumnElement[Any]] = {
+        "case_no": CASES.c.case_no, "kind": CASES.c.kind, "category": CASES.c.category,
+        "place": func.coalesce(town.c.name, "") + func.coalesce(village.c.name, ""),
+        "unit": CASES.c.responsible_unit, "reported_at": CASES.c.reported_at, "due_at": CASES.c.due_at,
+        "card": func.coalesce(card_rank(at), 0),
+    }
+    source = CASES.outerjoin(town, town.c.code == CASES.c.township_code).outerjoin(
+        village, village.c.code == CASES.c.village_code)
+    where = and_(overdue_at(area, at, kinds), *[_filter_clause(f, exprs, at) for f in request.filters])
+    sort_exprs = {**exprs, "kind": _kind_order(), "overdue_days": CASES.c.due_at}
+    order = []
+    for column, descending in request.sort:
+        # More days overdue means an earlier due date, so that column sorts the other way round.
+        flip = descending != (column == "overdue_days")
+        order.append(sort_exprs[column].desc() if flip else sort_exprs[column].asc())
+    columns = (CASES.c.id, CASES.c.case_no, CASES.c.kind, CASES.c.category, town.c.name, village.c.name,
+               CASES.c.responsible_unit, CASES.c.reported_at, CASES.c.due_at, exprs["card"])
+
+    def page_of(page: int) -> Select:
+        # The total rides along as a window count: one pass over the cases instead of two.
+        return (select(*columns, func.count().over().label("total")).select_from(source).where(where)
+                .order_by(*order, CASES.c.id).limit(request.page_size).offset(page * request.page_size))
+
+    with engine.connect() as conn:
+        page, rows = request.page, conn.execute(page_of(request.page)).all()
+        if rows:
+            total = int(rows[0].total)
+        else:  # past the last page (or nothing at all): count, then show the last page
+            total = int(conn.execute(select(func.count()).select_from(source).where(where)).scalar_one())
+            page = max((total - 1) // request.page_size, 0)
+            rows = conn.execute(page_of(page)).all() if total else []
+    frame = pd.DataFrame([tuple(r)[:-1] for r in rows], columns=list(TABLE_ROW_COLUMNS))
+    frame["card"] = frame["card"].map(rank_color).astype(object)
+    return TablePage(frame, total, page)
+
+
+# --- one case's history ------------------------------------------------------------------------------------
+
+
+def case_timeline(engine: Engine, area: AreaRef, period: Period, case_id: int) -> pd.DataFrame:
+    """Events and card escalations of one case in the area, up to the end of the period, in time order.
+
+    Columns: at, source ("event" or "card"), code (a Step or CardColor value), level (handling level, None for
+    cards). Empty when the case is not in the area (the id comes from the browser).
+    """
+    in_area = select(CASES.c.id).where(CASES.c.id == case_id, area.clause(CASES)).scalar_subquery()
+    events = select(EVENTS.c.at, EVENTS.c.step, EVENTS.c.level).where(
+        EVENTS.c.case_id == in_area, EVENTS.c.at < period.hi)
+    cards = select(CARDS.c.issued_at, CARDS.c.color).where(CARDS.c.case_id == in_area, CARDS.c.issued_at < period.hi)
+    with engine.connect() as conn:
+        rows = [(at, "event", step, level) for at, step, level in conn.execute(events).all()]
+        rows += [(at, "card", color, None) for at, color in conn.execute(cards).all()]
+    frame = pd.DataFrame(rows, columns=["at", "source", "code", "level"])
+    frame["at"] = pd.to_datetime(frame["at"])
+    return frame.sort_values(["at", "source"], ascending=[True, False], kind="stable").reset_index(drop=True)
