@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from dash import Dash, Input, Output
+from dash import Dash, Input, Output, State, no_update
 from flask import current_app, g
 
 from callbacks.common import current_view
@@ -37,10 +37,12 @@ def register_heartbeat(app: Dash) -> None:
         Output(Shell.DATA_VERSION, "data"),
         Output(Shell.STALE, "children"),
         Input(Shell.HEARTBEAT, "n_intervals"),
+        State(Shell.DATA_VERSION, "data"),
     )
-    def heartbeat(_n: int | None):
+    def heartbeat(_n: int | None, shown: str | None):
+        """Pages listen to DATA_VERSION: change it only when the data (or reachability) really changed."""
         facts = services().facts()
         if facts.reachable and not g.get("cc_stale_since"):
-            return facts.version, ""
+            return (no_update if facts.version == shown else facts.version), ""
         last = datetime.fromtimestamp(facts.checked_at).strftime("%m-%d %H:%M:%S") if facts.checked_at else "未知"
         return "down", stale_badge(last)

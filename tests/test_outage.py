@@ -17,7 +17,7 @@ def _deps(http: requests.Session, base: str) -> list[dict]:
     return http.get(base + "/_dash-dependencies", timeout=10).json()
 
 
-def _call(http: requests.Session, base: str, dep: dict, inputs: list) -> requests.Response:
+def _call(http: requests.Session, base: str, dep: dict, inputs: list, state: list | None = None) -> requests.Response:
     outputs = []
     for part in dep["output"].strip(".").split("..."):
         ident, prop = part.rsplit(".", 1)
@@ -25,7 +25,9 @@ def _call(http: requests.Session, base: str, dep: dict, inputs: list) -> request
     body = {"output": dep["output"], "outputs": outputs if dep["output"].startswith("..") else outputs[0],
             "inputs": [{"id": i["id"], "property": i["property"], "value": v} for i, v in zip(dep["inputs"], inputs,
                                                                                              strict=True)],
-            "state": [], "changedPropIds": [f"{dep['inputs'][0]['id']}.{dep['inputs'][0]['property']}"]}
+            "state": [{"id": s["id"], "property": s["property"], "value": v}
+                      for s, v in zip(dep.get("state", []), state or [None] * len(dep.get("state", [])), strict=True)],
+            "changedPropIds": [f"{dep['inputs'][0]['id']}.{dep['inputs'][0]['property']}"]}
     return http.post(base + "/_dash-update-component", json=body, timeout=20)
 
 
@@ -42,7 +44,11 @@ def test_outage_keeps_last_data_and_recovers(small_pg, pg_url: str, tmp_path) ->
         beat = next(d for d in deps if Shell.STALE in d["output"])
         fresh = _call(http, base, tiles, ["?area=321322", "v1"])
         assert fresh.status_code == 200
-        assert _call(http, base, beat, [1]).json()["response"][Shell.STALE]["children"] == ""
+        first = _call(http, base, beat, [1], [None]).json()["response"]
+        assert first[Shell.STALE]["children"] == ""
+        version = first[Shell.DATA_VERSION]["data"]
+        # Unchanged data: the store is left alone, so pages are not refreshed (and reset) for nothing.
+        assert Shell.DATA_VERSION not in _call(http, base, beat, [2], [version]).json()["response"]
 
         proxy.cut()
         assert requests.get(base + "/healthz", timeout=10).status_code == 200
@@ -50,7 +56,7 @@ def test_outage_keeps_last_data_and_recovers(small_pg, pg_url: str, tmp_path) ->
         stale = _call(http, base, tiles, ["?area=321322", "v1"])
         assert stale.status_code == 200
         assert stale.json()["response"] == fresh.json()["response"]  # the last data, unchanged
-        badge = _call(http, base, beat, [2])
+        badge = _call(http, base, beat, [2], [version])
         assert badge.status_code == 200
         assert "数据未更新" in json.dumps(badge.json()["response"][Shell.STALE], ensure_ascii=False)
         assert "Traceback" not in badge.text
@@ -59,6 +65,6 @@ def test_outage_keeps_last_data_and_recovers(small_pg, pg_url: str, tmp_path) ->
 
         proxy.restore()
         assert requests.get(base + "/readyz", timeout=10).status_code == 200
-        back = _call(http, base, beat, [3]).json()["response"]
+        back = _call(http, base, beat, [3], ["down"]).json()["response"]
         assert back[Shell.STALE]["children"] == "" and back[Shell.DATA_VERSION]["data"] != "down"
         assert _call(http, base, tiles, ["?area=321324", "v2"]).status_code == 200
