@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy import Engine, MetaData, create_engine, event, select
 from sqlalchemy.orm import Session
 
 from data.models import Base, Meta
@@ -35,10 +35,14 @@ def create_schema(engine: Engine) -> None:
 
 
 def drop_schema(engine: Engine) -> None:
-    """Drop every table of the model and the migration marker (used by the demo builder to start clean)."""
-    Base.metadata.drop_all(engine)
-    with engine.begin() as conn:
-        conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+    """Drop every table in the database, ours or not, in dependency order (the demo builder starts clean).
+
+    Reflection rather than our metadata: a table left by another version of the schema that references ours
+    (a foreign key to `cases`, say) would otherwise block dropping it.
+    """
+    existing = MetaData()
+    existing.reflect(engine)
+    existing.drop_all(engine)
 
 
 def get_meta(engine: Engine, key: str) -> str | None:
