@@ -1,0 +1,345 @@
+"""信访积案 questions: the backlog petitions by difficulty color and origin, what was resolved, how colors moved.
+
+Definitions (one place, so the board, the screen and `stats` agree):
+- a backlog case is a petition with a backlog color (`cases.backlog_color`, its color when last seen);
+- resolved in a period: a backlog case closed in the period (`stats` key backlog_resolved), counted under the
+  color it had when it closed;
+- on the board at an instant: listed before it (its first color change) and not closed by then, counted under
+  its color at that instant (the last color change before it).
+
+The helpers at the top are shared by the other governance-operation query modules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import ColumnElement, Engine, Select, and_, case, func, literal, or_, select, true
+
+from data.filters import AreaRef, Period
+from data.models import Area, CaseEvent
+from data.models_ops import BacklogColorChange, BacklogListing, SupervisionListing
+from data.queries.base import CASES, CHILD_COLUMN
+from data.queries.overdue import bucket_index
+from data.vocab import BacklogColor, BacklogOrigin, Kind, Level
+
+AREAS = Area.__table__
+CHANGES = BacklogColorChange.__table__
+LISTINGS = BacklogListing.__table__
+EVENTS = CaseEvent.__table__
+COLORS = tuple(str(c) for c in BacklogColor)  # red, yellow, green: hardest first
+ORIGINS = tuple(str(o) for o in BacklogOrigin)
+CASE_LIST_LIMIT = 200
+
+
+# --- shared helpers ---
+
+
+def frame_of(engine: Engine, stmt: Select, columns: Sequence[str]) -> pd.DataFrame:
+    """Run a statement and name its columns (an empty result keeps them)."""
+    with engine.connect() as conn:
+        rows = conn.execute(stmt).all()
+    return pd.DataFrame([tuple(r) for r in rows], columns=list(columns))
+
+
+def count_if(cond: ColumnElement[bool]) -> ColumnElement[Any]:
+    return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+
+
+def child_column(area: AreaRef) -> str:
+    """The column naming the area's children in tables that copy ancestor codes; a grid groups on itself."""
+    return CHILD_COLUMN.get(area.level, "grid_code")
+
+
+def children_of(engine: Engine, area: AreaRef) -> pd.DataFrame:
+    """The area's children (a grid: itself), in code order. Columns: code, name."""
+    cond = AREAS.c.code == area.code if area.level == Level.GRID else AREAS.c.parent_code == area.code
+    return frame_of(engine, select(AREAS.c.code, AREAS.c.name).where(cond).order_by(AREAS.c.code), ["code", "name"])
+
+
+def month_starts(period: Period) -> list[date]:
+    """First days of the months touching the period."""
+    months, d = [], period.start.replace(day=1)
+    while d <= period.end:
+        months.append(d)
+        d = (d.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return months
+
+
+def month_ends(period: Period) -> list[datetime]:
+    """The instant each month of the period ends (the last one at the period's end): stock-taking points."""
+    out = []
+    for m in month_starts(period):
+        nxt = (m.replace(day=28) + timedelta(days=4)).replace(day=1)
+        out.append(min(datetime.combine(nxt, datetime.min.time()), period.hi))
+    return out
+
+
+# --- backlog definitions ---
+
+
+def is_backlog() -> ColumnElement[bool]:
+    return CASES.c.backlog_color.is_not(None)
+
+
+def color_at(area: AreaRef, at: datetime):
+    """Subquery: every backlog case of the area on the board at `at`, with its color then.
+
+    Columns: case_id, color. The latest change before `at` wins (ties by id).
+    """
+    ranked = (
+        select(CHANGES.c.case_id, CHANGES.c.to_color,
+               func.row_number().over(partition_by=CHANGES.c.case_id,
+                                      order_by=(CHANGES.c.at.desc(), CHANGES.c.id.desc())).label("rn"))
+        .select_from(CHANGES.join(CASES, CASES.c.id == CHANGES.c.case_id))
+        .where(CHANGES.c.at < at, area.clause(CHANGES), or_(CASES.c.closed_at.is_(None), CASES.c.closed_at >= at))
+        .subquery()
+    )
+    return select(ranked.c.case_id, ranked.c.to_color.label("color")).where(ranked.c.rn == 1).subquery("board")
+
+
+def resolved_in(area: AreaRef, period: Period) -> ColumnElement[bool]:
+    """Backlog cases closed in the period, in the area."""
+    return and_(CASES.c.kind == str(Kind.PETITION), CASES.c.closed_at >= period.lo, CASES.c.closed_at < period.hi,
+                is_backlog(), area.clause(CASES))
+
+
+# --- questions ---
+
+
+def backlog_summary(engine: Engine, area: AreaRef, period: Period) -> pd.DataFrame:
+    """The board's tiles, one row.
+
+    Columns: on_board (at the period's end), red, yellow, green (on the board by color then), resolved (closed
+    in the period), resolved_red (of them, closed while red), listed (put on the board in the period).
+    """
+    board = color_at(area, period.hi)
+    with engine.connect() as conn:
+        stock = dict(conn.execute(select(board.c.color, func.count()).group_by(board.c.color)).all())
+        resolved, resolved_red = conn.execute(select(
+            func.count(), count_if(CASES.c.backlog_color == str(BacklogColor.RED))).where(resolved_in(area, period))).one()
+        first = (select(CHANGES.c.case_id).join(CASES, CASES.c.id == CHANGES.c.case_id)
+                 .where(CHANGES.c.from_color.is_(None), CHANGES.c.at >= period.lo, CHANGES.c.at < period.hi,
+                        area.clause(CHANGES)))
+        listed = conn.execute(select(func.count()).select_from(first.subquery())).scalar_one()
+    row = {"on_board": sum(int(v) for v in stock.values()), **{c: int(stock.get(c, 0)) for c in COLORS},
+           "resolved": int(resolved), "resolved_red": int(resolved_red), "listed": int(listed)}
+    return pd.DataFrame([row])
+
+
+def backlog_by_origin(engine: Engine, area: AreaRef, period: Period) -> pd.DataFrame:
+    """Backlog cases by origin and color: on the board at the period's end, and resolved in the period.
+
+    Columns: origin, color, on_board, resolved — every origin × color, zeros included.
+    """
+    board = color_at(area, period.hi)
+    on_board = (select(CASES.c.backlog_origin, board.c.color, func.count())
+                .select_from(board.join(CASES, CASES.c.id == board.c.case_id))
+                .group_by(CASES.c.backlog_origin, board.c.color))
+    resolved = (select(CASES.c.backlog_origin, CASES.c.backlog_color, func.count()).where(resolved_in(area, period))
+                .group_by(CASES.c.backlog_origin, CASES.c.backlog_color))
+    with engine.connect() as conn:
+        a = {(o, c): int(n) for o, c, n in conn.execute(on_board).all()}
+        b = {(o, c): int(n) for o, c, n in conn.execute(resolved).all()}
+    rows = [(o, c, a.get((o, c), 0), b.get((o, c), 0)) for o in ORIGINS for c in COLORS]
+    return pd.DataFrame(rows, columns=["origin", "color", "on_board", "resolved"])
+
+
+def backlog_by_child(engine: Engine, area: AreaRef, period: Period) -> pd.DataFrame:
+    """Per child area: backlog on the board at the period's end by color, and resolved in the period.
+
+    Columns: code, name, red, yellow, green, on_board, resolved — every child listed, most on the board first.
+    """
+    col = child_column(area)
+    board = color_at(area, period.hi)
+    stock = (select(CASES.c[col], board.c.color, func.count()).select_from(board.join(CASES, CASES.c.id == board.c.case_id))
+             .group_by(CASES.c[col], board.c.color))
+    resolved = select(CASES.c[col], func.count()).where(resolved_in(area, period)).group_by(CASES.c[col])
+    with engine.connect() as conn:
+        on = {(k, c): int(n) for k, c, n in conn.execute(stock).all()}
+        done = {k: int(n) for k, n in conn.execute(resolved).all()}
+    frame = children_of(engine, area)
+    for c in COLORS:
+        frame[c] = [on.get((k, c), 0) for k in frame["code"]]
+    frame["resolved"] = [done.get(k, 0) for k in frame["code"]]
+    frame["on_board"] = frame[list(COLORS)].sum(axis=1)
+    frame = frame[["code", "name", *COLORS, "on_board", "resolved"]]
+    return frame.sort_values(["on_board", "resolved", "code"], ascending=[False, False, True], kind="stable").reset_index(
+        drop=True)
+
+
+def resolved_by_month(engine: Engine, area: AreaRef, period: Period) -> pd.DataFrame:
+    """Backlog cases resolved per month of the period, by the color they closed in.
+
+    Columns: month (first day, date), red, yellow, green, total — every month listed.
+    """
+    months = month_starts(period)
+    edges = [period.lo, *[datetime.combine(m, datetime.min.time()) for m in months[1:]]]
+    inner = select(bucket_index(CASES.c.closed_at, edges).label("m"), CASES.c.backlog_color.label("color")).where(
+        resolved_in(area, period)).subquery()
+    with engine.connect() as conn:
+        rows = conn.execute(select(inner.c.m, inner.c.color, func.count()).group_by(inner.c.m, inner.c.color)).all()
+    frame = pd.DataFrame(0, index=range(len(months)), columns=list(COLORS))
+    for m, color, n in rows:
+        frame.loc[int(m), color] = int(n)
+    frame["total"] = frame[list(COLORS)].sum(axis=1)
+    frame.insert(0, "month", months)
+    return frame
+
+
+def color_trend(engine: Engine, area: AreaRef, period: Period) -> pd.DataFrame:
+    """The board by color at each month's end in the period (stacked trend of the stock).
+
+    Computed from flows: a color gains a case when a change leads into it and loses one when a change leads
+    out of it or the case closes in it, so one grouped query per flow gives every month.
+    Columns: at (the instant, month end or period end), red, yellow, green.
+    """
+    points = month_ends(period)
+    edges = [datetime(1900, 1, 1), *points]  # bucket 0: before the first point; bucket i: before points[i]
+    join = CHANGES.join(CASES, CASES.c.id == CHANGES.c.case_id)
+
+    def flow(col, time_col, where) -> dict[tuple[int, str], int]:
+        inner = select(bucket_index(time_col, edges).label("b"), col.label("color")).select_from(join).where(
+            time_col < period.hi, area.clause(CHANGES), where).subquery()
+        with engine.connect() as conn:
+            rows = conn.execute(select(inner.c.b, inner.c.color, func.count()).group_by(inner.c.b, inner.c.color)).all()
+        return {(int(b), c): int(n) for b, c, n in rows}
+
+    into = flow(CHANGES.c.to_color, CHANGES.c.at, true())
+    out = flow(CHANGES.c.from_color, CHANGES.c.at, CHANGES.c.from_color.is_not(None))
+    closed = flow(CASES.c.backlog_color, CASES.c.closed_at, and_(CHANGES.c.from_color.is_(None),
+                                                                 CASES.c.closed_at.is_not(None)))
+    rows = []
+    for i, at in enumerate(points):
+        stock = {c: sum(into.get((b, c), 0) - out.get((b, c), 0) - closed.get((b, c), 0) for b in range(i + 1))
+                 for c in COLORS}
+        rows.append({"at": at, **stock})
+    return pd.DataFrame(rows, columns=["at", *COLORS])
+
+
+def color_moves(engine: Engine, area: AreaRef, period: Period) -> pd.DataFrame:
+    """Color changes made in the period: from → to and how many (progress is toward green).
+
+    Columns: from_color, to_color, moves, progress (True when toward an easier color).
+    """
+    stmt = (select(CHANGES.c.from_color, CHANGES.c.to_color, func.count())
+            .select_from(CHANGES.join(CASES, CASES.c.id == CHANGES.c.case_id))
+            .where(CHANGES.c.from_color.is_not(None), CHANGES.c.at >= period.lo, CHANGES.c.at < period.hi,
+                   area.clause(CHANGES))
+            .group_by(CHANGES.c.from_color, CHANGES.c.to_color))
+    frame = frame_of(engine, stmt, ["from_color", "to_color", "moves"])
+    rank = {c: i for i, c in enumerate(COLORS)}
+    frame["progress"] = [rank.get(t, 0) > rank.get(f, 0) for f, t in zip(frame["from_color"], frame["to_color"],
+                                                                          strict=True)]
+    return frame.sort_values("moves", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def backlog_assessment(engine: Engine, area: AreaRef, period: Period, weights: dict[str, float]) -> pd.DataFrame:
+    """差异化考核: per child, resolution by color weighted by difficulty, best first.
+
+    weighted_rate = Σ w_c·resolved_c / Σ w_c·(resolved_c + on_board_c) in percent (NaN with no backlog);
+    rate_<color> the plain rate of one color. Columns: code, name, resolved_<c>, on_board_<c>, rate_<c>,
+    weighted_rate, cases (resolved + on board) for every color c.
+    """
+    col = child_column(area)
+    board = color_at(area, period.hi)
+    stock = (select(CASES.c[col], board.c.color, func.count()).select_from(board.join(CASES, CASES.c.id == board.c.case_id))
+             .group_by(CASES.c[col], board.c.color))
+    resolved = (select(CASES.c[col], CASES.c.backlog_color, func.count()).where(resolved_in(area, period))
+                .group_by(CASES.c[col], CASES.c.backlog_color))
+    with engine.connect() as conn:
+        on = {(k, c): int(n) for k, c, n in conn.execute(stock).all()}
+        done = {(k, c): int(n) for k, c, n in conn.execute(resolved).all()}
+    frame = children_of(engine, area)
+    num = pd.Series(0.0, index=frame.index)
+    den = pd.Series(0.0, index=frame.index)
+    for c in COLORS:
+        frame[f"resolved_{c}"] = [done.get((k, c), 0) for k in frame["code"]]
+        frame[f"on_board_{c}"] = [on.get((k, c), 0) for k in frame["code"]]
+        total = frame[f"resolved_{c}"] + frame[f"on_board_{c}"]
+        frame[f"rate_{c}"] = (100.0 * frame[f"resolved_{c}"] / total.where(total > 0)).astype(float)
+        w = float(weights.get(c, 0.0))
+        num += w * frame[f"resolved_{c}"]
+        den += w * total
+    frame["weighted_rate"] = (100.0 * num / den.where(den > 0)).astype(float)
+    frame["cases"] = sum(frame[f"resolved_{c}"] + frame[f"on_board_{c}"] for c in COLORS)
+    return frame.sort_values(["weighted_rate", "cases"], ascending=[False, False], na_position="last",
+                             kind="stable").reset_index(drop=True)
+
+
+def backlog_cases(engine: Engine, area: AreaRef, period: Period, limit: int = CASE_LIST_LIMIT) -> pd.DataFrame:
+    """The cases behind the board: on it at the period's end (hardest first, oldest first), then those
+    resolved in the period (latest first), at most `limit`.
+
+    Columns: id, case_no, category, origin, color, state ("on_board" or "resolved"), reported_at, closed_at,
+    leader, place (township), listed (True when in supervision too).
+    """
+    board = color_at(area, period.hi)
+    towns = AREAS.alias("towns")
+    sup = SupervisionListing.__table__
+    color_rank = case(*[(board.c.color == c, i) for i, c in enumerate(COLORS)], else_=9)
+    common = (CASES.c.id, CASES.c.case_no, CASES.c.category, CASES.c.backlog_origin)
+    tail = (CASES.c.reported_at, CASES.c.closed_at,
+            func.coalesce(LISTINGS.c.leader_post + " " + LISTINGS.c.leader_name, ""), towns.c.name,
+            sup.c.id.is_not(None))
+
+    def joined(base):
+        return (base.outerjoin(LISTINGS, LISTINGS.c.case_id == CASES.c.id)
+                .outerjoin(towns, towns.c.code == CASES.c.township_code).outerjoin(sup, sup.c.case_id == CASES.c.id))
+
+    open_stmt = (select(*common, board.c.color, literal("on_board"), *tail)
+                 .select_from(joined(board.join(CASES, CASES.c.id == board.c.case_id)))
+                 .order_by(color_rank, CASES.c.reported_at, CASES.c.id).limit(limit))
+    done_stmt = (select(*common, CASES.c.backlog_color, literal("resolved"), *tail).select_from(joined(CASES))
+                 .where(resolved_in(area, period)).order_by(CASES.c.closed_at.desc(), CASES.c.id).limit(limit))
+    cols = ["id", "case_no", "category", "origin", "color", "state", "reported_at", "closed_at", "leader", "place",
+            "listed"]
+    frame = pd.concat([frame_of(engine, open_stmt, cols), frame_of(engine, done_stmt, cols)], ignore_index=True)
+    frame["listed"] = frame["listed"].astype(bool)
+    return frame.head(limit)
+
+
+@dataclass(frozen=True)
+class CaseHistory:
+    """One backlog case as the detail panel shows it (empty frames when it is not in the area)."""
+
+    case: pd.DataFrame  # one row: id, case_no, category, origin, color, status, reported_at, closed_at, unit,
+    #                     leader_name, leader_post, listed_at, place
+    colors: pd.DataFrame  # at, from_color, to_color
+    events: pd.DataFrame  # at, step, level
+
+
+def backlog_case(engine: Engine, area: AreaRef, case_id: int) -> CaseHistory:
+    """The case's facts, leader and color history, events — only if it is a backlog case inside `area`.
+
+    The id comes from the browser: a case outside the area gives empty frames, never its data.
+    """
+    towns = AREAS.alias("towns")
+    stmt = (select(CASES.c.id, CASES.c.case_no, CASES.c.category, CASES.c.backlog_origin, CASES.c.backlog_color,
+                   CASES.c.status, CASES.c.reported_at, CASES.c.closed_at, CASES.c.responsible_unit,
+                   LISTINGS.c.leader_name, LISTINGS.c.leader_post, LISTINGS.c.listed_at, towns.c.name)
+            .select_from(CASES.outerjoin(LISTINGS, LISTINGS.c.case_id == CASES.c.id)
+                         .outerjoin(towns, towns.c.code == CASES.c.township_code))
+            .where(CASES.c.id == case_id, is_backlog(), area.clause(CASES)))
+    case_cols = ["id", "case_no", "category", "origin", "color", "status", "reported_at", "closed_at", "unit",
+                 "leader_name", "leader_post", "listed_at", "place"]
+    facts = frame_of(engine, stmt, case_cols)
+    if facts.empty:
+        return CaseHistory(facts, pd.DataFrame(columns=["at", "from_color", "to_color"]),
+                           pd.DataFrame(columns=["at", "step", "level"]))
+    colors = frame_of(engine, select(CHANGES.c.at, CHANGES.c.from_color, CHANGES.c.to_color)
+                      .where(CHANGES.c.case_id == case_id).order_by(CHANGES.c.at, CHANGES.c.id),
+                      ["at", "from_color", "to_color"])
+    events = frame_of(engine, select(EVENTS.c.at, EVENTS.c.step, EVENTS.c.level).where(EVENTS.c.case_id == case_id)
+                      .order_by(EVENTS.c.at, EVENTS.c.id), ["at", "step", "level"])
+    return CaseHistory(facts, colors, events)
+
+
+def backlog_resolved(engine: Engine, area: AreaRef, period: Period) -> int:
+    """Backlog petitions resolved (closed) in the period: the `stats` key backlog_resolved."""
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).where(resolved_in(area, period))).scalar_one())

@@ -1,0 +1,247 @@
+"""精网微格 questions: grids and their people, visits to key populations, coverage, and silent grids.
+
+Definitions (at an instant, normally the end of the selected period):
+- a key person is under supervision when `since` is before the instant and `until` is not;
+- visited on time: the person's last visit before the instant is no older than the group's visit frequency
+  (`config/operations.json`); otherwise the visit is overdue. Coverage = on time / under supervision;
+- a silent grid has submitted no patrol log, visit or report for at least N days (`silent_grids.days`).
+
+Dashboards get counts only. `key_person_list` returns personal data: callers must check that the user is the
+chief of the area or an admin (`may_see_people`), and it is never exported.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pandas as pd
+from sqlalchemy import ColumnElement, Engine, and_, case, func, or_, select
+
+from data.alert_rules import OpsSettings
+from data.filters import AreaRef, Period
+from data.models import Area, GridWorker
+from data.models_ops import GridSilence, GridVisit, KeyGroup, KeyPerson, VisitMode
+from data.queries.backlog import children_of, count_if, frame_of, month_starts
+from data.queries.base import CASES, registered_in
+from data.queries.overdue import bucket_index
+from data.vocab import Channel, Level, WorkerRole
+
+AREAS = Area.__table__
+WORKERS = GridWorker.__table__
+PERSONS = KeyPerson.__table__
+VISITS = GridVisit.__table__
+SILENCES = GridSilence.__table__
+GROUPS = tuple(str(g) for g in KeyGroup)
+MODES = tuple(str(m) for m in VisitMode)
+# The column naming an area's children in tables that copy ancestor codes (grids group on their own code).
+CHILD = {Level.CITY: "county_code", Level.COUNTY: "township_code", Level.TOWNSHIP: "village_code",
+         Level.VILLAGE: "grid_code", Level.GRID: "grid_code"}
+# In the areas table a grid's own code is `code`.
+AREA_CHILD = {**CHILD, Level.VILLAGE: "code", Level.GRID: "code"}
+AREA_SELF = {Level.COUNTY: "county_code", Level.TOWNSHIP: "township_code", Level.VILLAGE: "village_code",
+             Level.GRID: "code"}
+LIST_LIMIT = 200
+
+
+def may_see_people(role: str | None, scope: AreaRef | None, area: AreaRef) -> bool:
+    """Personal data of key persons: only the chief of an area containing `area`, or an admin."""
+    if scope is None or not scope.contains(area.code):
+        return False
+    return role in ("chief", "admin")
+
+
+def under_supervision(area: AreaRef, at: datetime) -> ColumnElement[bool]:
+    return and_(PERSONS.c.since < at, or_(PERSONS.c.until.is_(None), PERSONS.c.until >= at), area.clause(PERSONS))
+
+
+def _last_visits(area: AreaRef, at: datetime, settings: OpsSettings):
+    """Each person's last visit before `at`, looking back no further than the longest frequency."""
+    longest = max(int(d) for d in settings.visit_days.values())
+    return (select(VISITS.c.person_id, func.max(VISITS.c.at).label("last"))
+            .where(VISITS.c.at < at, VISITS.c.at >= at - timedelta(days=longest), area.clause(VISITS))
+            .group_by(VISITS.c.person_id).subquery("last_visits"))
+
+
+def _on_time(last, at: datetime, settings: OpsSettings) -> ColumnElement[bool]:
+    threshold = case(*[(PERSONS.c.key_group == g, at - timedelta(days=int(d))) for g, d in settings.visit_days.items()],
+                     else_=at)
+    return and_(last.c.last.is_not(None), last.c.last >= threshold)
+
+
+def coverage_by(engine: Engine, area: AreaRef, at: datetime, settings: OpsSettings, key) -> pd.DataFrame:
+    """Coverage grouped by a column of key_persons. Columns: key, due, on_time, overdue."""
+    last = _last_visits(area, at, settings)
+    stmt = (select(key.label("key"), func.count().label("due"), count_if(_on_time(last, at, settings)).label("on_time"))
+            .select_from(PERSONS.outerjoin(last, last.c.person_id == PERSONS.c.id))
+            .where(under_supervision(area, at)).group_by(key))
+    frame = frame_of(engine, stmt, ["key", "due", "on_time"])
+    frame["overdue"] = frame["due"] - frame["on_time"]
+    return frame
+
+
+def coverage_rate(due: pd.Series | int, on_time: pd.Series | int):
+    """Visited on time / due, in percent (NaN when nobody is due)."""
+    if isinstance(due, pd.Series):
+        return (100.0 * on_time / due.where(due > 0)).astype(float)
+    return 100.0 * on_time / due if due else float("nan")
+
+
+def visit_coverage(engine: Engine, area: AreaRef, at: datetime, settings: OpsSettings) -> pd.DataFrame:
+    """Coverage of the area at an instant, one row. Columns: due, on_time, overdue, coverage (percent)."""
+    last = _last_visits(area, at, settings)
+    stmt = (select(func.count(), count_if(_on_time(last, at, settings)))
+            .select_from(PERSONS.outerjoin(last, last.c.person_id == PERSONS.c.id)).where(under_supervision(area, at)))
+    with engine.connect() as conn:
+        due, on_time = (int(v) for v in conn.execute(stmt).one())
+    return pd.DataFrame([{"due": due, "on_time": on_time, "overdue": due - on_time,
+                          "coverage": coverage_rate(due, on_time)}])
+
+
+def coverage_by_group(engine: Engine, area: AreaRef, period: Period, settings: OpsSettings) -> pd.DataFrame:
+    """Coverage per key group at the period's end. Columns: group, due, on_time, overdue, coverage, days."""
+    got = coverage_by(engine, area, period.hi, settings, PERSONS.c.key_group).set_index("key")
+    frame = pd.DataFrame({"group": GROUPS})
+    for col in ("due", "on_time", "overdue"):
+        frame[col] = [int(got[col].get(g, 0)) for g in GROUPS]
+    frame["coverage"] = coverage_rate(frame["due"], frame["on_time"])
+    frame["days"] = [int(settings.visit_days.get(g, 0)) for g in GROUPS]
+    return frame
+
+
+def silent_at(area: AreaRef, at: datetime, days: int) -> ColumnElement[bool]:
+    """Silent spells covering `at` that began at least `days` days before it."""
+    return and_(SILENCES.c.start_at <= at - timedelta(days=days),
+                or_(SILENCES.c.end_at.is_(None), SILENCES.c.end_at >= at), area.clause(SILENCES))
+
+
+def _structure_by_child(engine: Engine, area: AreaRef) -> pd.DataFrame:
+    col = AREA_CHILD[area.level]
+    in_area = area.clause(AREAS, AREA_SELF)
+    grids = (select(AREAS.c[col], func.count(), count_if(AREAS.c.is_demo_grid.is_(True)),
+                    func.coalesce(func.sum(AREAS.c.population), 0))
+             .where(AREAS.c.level == str(Level.GRID), in_area).group_by(AREAS.c[col]))
+    wcol = CHILD[area.level]
+    workers = (select(WORKERS.c[wcol], count_if(WORKERS.c.role == str(WorkerRole.LIAISON)),
+                      count_if(WORKERS.c.role == str(WorkerRole.GRID_STAFF)))
+               .where(area.clause(WORKERS)).group_by(WORKERS.c[wcol]))
+    with engine.connect() as conn:
+        g = {k: (int(a), int(b), int(c)) for k, a, b, c in conn.execute(grids).all()}
+        w = {k: (int(a), int(b)) for k, a, b in conn.execute(workers).all()}
+    frame = children_of(engine, area)
+    frame["grids"] = [g.get(k, (0, 0, 0))[0] for k in frame["code"]]
+    frame["demo_grids"] = [g.get(k, (0, 0, 0))[1] for k in frame["code"]]
+    frame["population"] = [g.get(k, (0, 0, 0))[2] for k in frame["code"]]
+    frame["liaisons"] = [w.get(k, (0, 0))[0] for k in frame["code"]]
+    frame["grid_staff"] = [w.get(k, (0, 0))[1] for k in frame["code"]]
+    return frame
+
+
+def grids_by_child(engine: Engine, area: AreaRef, period: Period, settings: OpsSettings) -> pd.DataFrame:
+    """Per child area: structure, residents per liaison, coverage and silent grids at the period's end.
+
+    Columns: code, name, grids, demo_grids, population, liaisons, grid_staff, residents_per_liaison, due,
+    on_time, overdue, coverage, silent — every child listed, in code order.
+    """
+    frame = _structure_by_child(engine, area)
+    frame["residents_per_liaison"] = (frame["population"] / frame["liaisons"].where(frame["liaisons"] > 0)).astype(float)
+    cov = coverage_by(engine, area, period.hi, settings, PERSONS.c[CHILD[area.level]]).set_index("key")
+    for col in ("due", "on_time", "overdue"):
+        frame[col] = [int(cov[col].get(k, 0)) for k in frame["code"]]
+    frame["coverage"] = coverage_rate(frame["due"], frame["on_time"])
+    silent_col = SILENCES.c[CHILD[area.level]]
+    stmt = (select(silent_col, func.count(func.distinct(SILENCES.c.grid_code)))
+            .where(silent_at(area, period.hi, settings.silent_days)).group_by(silent_col))
+    with engine.connect() as conn:
+        silent = dict(conn.execute(stmt).all())
+    frame["silent"] = [int(silent.get(k, 0)) for k in frame["code"]]
+    return frame
+
+
+def grids_summary(engine: Engine, area: AreaRef, period: Period, settings: OpsSettings) -> pd.DataFrame:
+    """The page's tiles, one row.
+
+    Columns: grids, demo_grids, population, liaisons, grid_staff, residents_per_liaison, persons (under
+    supervision at the end), on_time, overdue, coverage, silent (grids at the end), visits (in the period),
+    grid_reports (cases reported by grid staff in the period).
+    """
+    parts = _structure_by_child(engine, area)
+    row = {k: int(parts[k].sum()) for k in ("grids", "demo_grids", "population", "liaisons", "grid_staff")}
+    row["residents_per_liaison"] = row["population"] / row["liaisons"] if row["liaisons"] else float("nan")
+    cov = visit_coverage(engine, area, period.hi, settings).iloc[0]
+    row.update(persons=int(cov["due"]), on_time=int(cov["on_time"]), overdue=int(cov["overdue"]),
+               coverage=float(cov["coverage"]))
+    with engine.connect() as conn:
+        row["silent"] = int(conn.execute(select(func.count(func.distinct(SILENCES.c.grid_code))).where(
+            silent_at(area, period.hi, settings.silent_days))).scalar_one())
+        row["visits"] = int(conn.execute(select(func.count()).select_from(VISITS).where(
+            VISITS.c.at >= period.lo, VISITS.c.at < period.hi, area.clause(VISITS))).scalar_one())
+        row["grid_reports"] = int(conn.execute(select(func.count()).select_from(CASES).where(
+            registered_in(area, period), CASES.c.channel == str(Channel.GRID))).scalar_one())
+    return pd.DataFrame([row])
+
+
+def visits_by_month(engine: Engine, area: AreaRef, period: Period) -> pd.DataFrame:
+    """Visits per month of the period by kind of action. Columns: month (date), routine, building_sweep,
+    door_knock, total — every month listed."""
+    months = month_starts(period)
+    edges = [period.lo, *[datetime.combine(m, datetime.min.time()) for m in months[1:]]]
+    inner = (select(bucket_index(VISITS.c.at, edges).label("m"), VISITS.c.mode)
+             .where(VISITS.c.at >= period.lo, VISITS.c.at < period.hi, area.clause(VISITS)).subquery())
+    with engine.connect() as conn:
+        rows = conn.execute(select(inner.c.m, inner.c.mode, func.count()).group_by(inner.c.m, inner.c.mode)).all()
+    frame = pd.DataFrame(0, index=range(len(months)), columns=list(MODES))
+    for m, mode, n in rows:
+        if mode in frame.columns:
+            frame.loc[int(m), mode] = int(n)
+    frame["total"] = frame[list(MODES)].sum(axis=1)
+    frame.insert(0, "month", months)
+    return frame
+
+
+def silent_grids(engine: Engine, area: AreaRef, period: Period, settings: OpsSettings,
+                 limit: int = 50) -> pd.DataFrame:
+    """Grids silent at the period's end, longest silence first.
+
+    Columns: code, grid, village, township, since, days (whole days silent by then).
+    """
+    at = period.hi
+    villages, towns, grids = AREAS.alias("v"), AREAS.alias("t"), AREAS.alias("g")
+    stmt = (select(SILENCES.c.grid_code, grids.c.name, villages.c.name, towns.c.name, func.min(SILENCES.c.start_at))
+            .select_from(SILENCES.join(grids, grids.c.code == SILENCES.c.grid_code)
+                         .join(villages, villages.c.code == SILENCES.c.village_code)
+                         .join(towns, towns.c.code == SILENCES.c.township_code))
+            .where(silent_at(area, at, settings.silent_days))
+            .group_by(SILENCES.c.grid_code, grids.c.name, villages.c.name, towns.c.name)
+            .order_by(func.min(SILENCES.c.start_at), SILENCES.c.grid_code).limit(limit))
+    frame = frame_of(engine, stmt, ["code", "grid", "village", "township", "since"])
+    frame["since"] = pd.to_datetime(frame["since"])
+    frame["days"] = [(at - s.to_pydatetime()).days for s in frame["since"]]
+    return frame
+
+
+def key_person_list(engine: Engine, area: AreaRef, period: Period, settings: OpsSettings,
+                    limit: int = LIST_LIMIT) -> pd.DataFrame:
+    """PERSONAL DATA — key persons under supervision at the period's end, overdue visits first.
+
+    Only for users `may_see_people` allows; never exported. Columns: id, name, group, grid, village, since,
+    last_visit (None if never), overdue (bool), days_since (whole days since the last visit, None if never).
+    """
+    at = period.hi
+    last = _last_visits(area, at, settings)
+    ever = (select(VISITS.c.person_id, func.max(VISITS.c.at).label("ever")).where(VISITS.c.at < at, area.clause(VISITS))
+            .group_by(VISITS.c.person_id).subquery("ever"))
+    grids, villages = AREAS.alias("g"), AREAS.alias("v")
+    on_time = _on_time(last, at, settings)
+    stmt = (select(PERSONS.c.id, PERSONS.c.name, PERSONS.c.key_group, grids.c.name, villages.c.name, PERSONS.c.since,
+                   ever.c.ever, on_time)
+            .select_from(PERSONS.outerjoin(last, last.c.person_id == PERSONS.c.id)
+                         .outerjoin(ever, ever.c.person_id == PERSONS.c.id)
+                         .join(grids, grids.c.code == PERSONS.c.grid_code)
+                         .join(villages, villages.c.code == PERSONS.c.village_code))
+            .where(under_supervision(area, at))
+            .order_by(on_time, ever.c.ever, PERSONS.c.id).limit(limit))
+    frame = frame_of(engine, stmt, ["id", "name", "group", "grid", "village", "since", "last_visit", "on_time"])
+    frame["overdue"] = ~frame["on_time"].fillna(False).astype(bool)
+    frame["last_visit"] = pd.to_datetime(frame["last_visit"])
+    frame["days_since"] = [None if pd.isna(v) else (at - v.to_pydatetime()).days for v in frame["last_visit"]]
+    return frame.drop(columns="on_time")

@@ -1,0 +1,358 @@
+"""平安指数 questions: the safety index of areas and periods, from weighted indicators (`config/safety_index.json`).
+
+The formula (also in the configuration file): each indicator's value x is scored
+s = 100·clamp((x − bad) / (good − bad), 0, 1), and the index is Σ w·s / Σ w over the indicators that have a
+value. An indicator's contribution is w·s / Σ w index points, so the contributions add up to the index.
+Changing weights, directions or bounds in the file changes the index without touching code.
+
+The indicators reuse the shared definitions: intake (registered in the period), handled (closed in it), open
+and overdue at the period's end, red cards issued in it, visit coverage at its end, and the survey's sense of
+security (the latest survey value of the area for a period ending within a year before the period's end).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import DateTime, Engine, and_, case, func, inspect, literal, select, text, union_all
+
+from data.alert_rules import OpsSettings, config_file, read_json
+from data.filters import AreaRef, Period
+from data.models import Area, CaseCard
+from data.models_ops import GridVisit, KeyPerson
+from data.queries.backlog import children_of, count_if, month_starts
+from data.queries.base import CASES
+from data.queries.grids import AREA_CHILD, AREA_SELF, CHILD, coverage_rate
+from data.queries.overdue import bucket_index
+from data.vocab import CardColor, Kind, Level, Outcome
+
+AREAS = Area.__table__
+CARDS = CaseCard.__table__
+PERSONS = KeyPerson.__table__
+VISITS = GridVisit.__table__
+RESOLVED = (str(Outcome.SUCCESS), str(Outcome.RESOLVED))
+DIRECTIONS = ("lower_better", "higher_better")
+SURVEY_LOOKBACK_DAYS = 366
+
+
+@dataclass(frozen=True)
+class Indicator:
+    key: str
+    label: str
+    unit: str
+    direction: str
+    weight: float
+    good: float
+    bad: float
+
+
+@dataclass(frozen=True)
+class SafetyConfig:
+    """Indicators with weights, directions and scoring bounds; the survey indicator's code."""
+
+    indicators: tuple[Indicator, ...]
+    survey_code: str = "safety_sense"
+
+    def __post_init__(self) -> None:
+        if not self.indicators or sum(i.weight for i in self.indicators) <= 0:
+            raise ValueError("平安指数至少需要一个权重为正的指标")
+        for ind in self.indicators:
+            if ind.key not in INDICATOR_KEYS:
+                raise ValueError(f"未知指标 {ind.key}（可选: {', '.join(INDICATOR_KEYS)}）")
+            if ind.weight < 0 or ind.good == ind.bad or ind.direction not in DIRECTIONS:
+                raise ValueError(f"指标 {ind.key}: 权重须非负，good 与 bad 不能相等，direction 为 {'/'.join(DIRECTIONS)}")
+            if (ind.good < ind.bad) != (ind.direction == "lower_better"):
+                raise ValueError(f"指标 {ind.key}: direction 与 good/bad 的大小关系不一致")
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> SafetyConfig:
+        indicators = tuple(Indicator(d["key"], d["label"], d.get("unit", ""), d["direction"], float(d["weight"]),
+                                     float(d["good"]), float(d["bad"])) for d in raw["indicators"])
+        return cls(indicators, raw.get("survey", {}).get("indicator_code", "safety_sense"))
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> SafetyConfig:
+        """From `path`, `$SAFETY_INDEX_FILE` or `config/safety_index.json`."""
+        return cls.from_dict(read_json(Path(path) if path else config_file("safety_index.json", "SAFETY_INDEX_FILE")))
+
+    def by_key(self) -> dict[str, Indicator]:
+        return {i.key: i for i in self.indicators}
+
+
+INDICATOR_KEYS = ("dispute_rate", "petition_rate", "security_rate", "hazard_rate", "repeat_petition_rate",
+                  "resolution_rate", "mediation_rate", "overdue_share", "red_card_rate", "visit_coverage",
+                  "sense_of_security")
+# Headers for exports (the page shows the configured labels).
+INDICATOR_LABELS = {"dispute_rate": "矛盾纠纷万人发案率", "petition_rate": "信访万人发生率", "security_rate": "刑事治安问题万人发生率",
+                    "hazard_rate": "风险隐患万人发现率", "repeat_petition_rate": "重复信访率(%)", "resolution_rate": "案件化解率(%)",
+                    "mediation_rate": "调解成功率(%)", "overdue_share": "在办案件逾期占比(%)", "red_card_rate": "红牌督办万人数",
+                    "visit_coverage": "重点人员走访覆盖率(%)", "sense_of_security": "群众安全感(%)"}
+RATE_KINDS = {"dispute_rate": Kind.DISPUTE, "petition_rate": Kind.PETITION, "security_rate": Kind.SECURITY,
+              "hazard_rate": Kind.HAZARD}
+
+
+# --- the formula (pure) ---
+
+
+def score(value: float, ind: Indicator) -> float:
+    """0–100: 100 at or beyond the good value, 0 at or beyond the bad one, linear between; NaN without value."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return float("nan")
+    return 100.0 * min(max((value - ind.bad) / (ind.good - ind.bad), 0.0), 1.0)
+
+
+def index_scores(values: pd.DataFrame, config: SafetyConfig) -> pd.DataFrame:
+    """Add score_<key>, points_<key> (contribution in index points) and index to a frame of indicator values.
+
+    `values` has one column per indicator key (NaN where there is no value); rows are areas or periods.
+    Indicators without a value are left out and the others share the weight, row by row.
+    """
+    out = values.copy()
+    weights = pd.DataFrame({i.key: np.where(out[i.key].isna(), 0.0, i.weight) for i in config.indicators},
+                           index=out.index)
+    total = weights.sum(axis=1)
+    for ind in config.indicators:
+        out[f"score_{ind.key}"] = [score(v, ind) for v in out[ind.key]]
+        out[f"points_{ind.key}"] = (weights[ind.key] * out[f"score_{ind.key}"].fillna(0.0) / total.where(total > 0))
+    out["index"] = sum(out[f"points_{i.key}"] for i in config.indicators).clip(0.0, 100.0).where(total > 0)
+    return out
+
+
+# --- indicator values from the data ---
+# Everything is computed for a list of contiguous slices of time at once (the months of a trend, the previous
+# and current period, or just one period), grouped by child area or not, with one scan per kind of count.
+
+
+def _slice_index(column, slices: list[Period]):
+    return bucket_index(column, [s.lo for s in slices])
+
+
+def _key_cols(area: AreaRef, by_child: bool) -> list:
+    return [CASES.c[CHILD[area.level]].label("k")] if by_child else []
+
+
+def _first(stmt, name: str):
+    """Filter first, aggregate after: without MATERIALIZED, SQLite walks a GROUP BY index row by row."""
+    return stmt.cte(name).prefix_with("MATERIALIZED")
+
+
+def _grouped_rows(engine: Engine, inner, by_child: bool, extra: list) -> list[tuple]:
+    """Group a filtered CTE (columns k?, b, …) by key and slice; PostgreSQL needs the grouping on its columns."""
+    keys = [inner.c.k] if by_child else []
+    stmt = select(*keys, inner.c.b, *extra).group_by(*keys, inner.c.b)
+    with engine.connect() as conn:
+        return [tuple(r) if by_child else ("", *tuple(r)) for r in conn.execute(stmt).all()]
+
+
+def _case_counts(engine: Engine, area: AreaRef, slices: list[Period], by_child: bool) -> dict:
+    """Every count the indicators need from the cases, for each slice, from one scan.
+
+    Each case's registration, closure and due instants are bucketed by the slices (0 before them, i+1 inside
+    slice i, n+1 after them; never closed: n+2), and the buckets counted with the case's kind and outcome:
+    registered in slice i = rb i+1; closed in it = cb i+1; open at its end = registered before the end and not
+    closed before it; overdue then = also due before it. Returns {(key, i): {name: count}}.
+    """
+    n = len(slices)
+    edges = [datetime(1900, 1, 1), *[s.lo for s in slices], slices[-1].hi]
+    outcome = case((CASES.c.outcome == str(Outcome.SUCCESS), "m"), (CASES.c.outcome.in_(RESOLVED), "r"), else_="o")
+    repeat = case(((CASES.c.kind == str(Kind.PETITION)) & (CASES.c.repeat_visits >= 1), 1), else_=0)
+    cand = _first(select(*_key_cols(area, by_child), bucket_index(CASES.c.reported_at, edges).label("rb"),
+                         case((CASES.c.closed_at.is_(None), literal(n + 2)), else_=bucket_index(CASES.c.closed_at, edges))
+                         .label("cb"), bucket_index(CASES.c.due_at, edges).label("db"), CASES.c.kind,
+                         outcome.label("oc"), repeat.label("rep"))
+                  .where(CASES.c.reported_at < slices[-1].hi, area.clause(CASES),
+                         CASES.c.closed_at.is_(None) | (CASES.c.closed_at >= slices[0].lo)), "cases_cut")
+    cols = [cand.c.rb, cand.c.cb, cand.c.db, cand.c.kind, cand.c.oc, cand.c.rep]
+    keys = [cand.c.k] if by_child else []
+    stmt = select(*keys, *cols, func.count()).group_by(*keys, *cols)
+    with engine.connect() as conn:
+        rows = [tuple(r) if by_child else ("", *tuple(r)) for r in conn.execute(stmt).all()]
+    out: dict = {}
+    for k, rb, cb, db, kind, oc, rep, count in rows:
+        rb, cb, db, count = int(rb), int(cb), int(db), int(count)
+        if 1 <= rb <= n:
+            c = out.setdefault((k, rb - 1), Counter())
+            c[f"reg_{kind}"] += count
+            c["repeat"] += count * int(rep)
+        if 1 <= cb <= n:
+            c = out.setdefault((k, cb - 1), Counter())
+            c["closed"] += count
+            c["resolved"] += count if oc in ("m", "r") else 0
+            if kind == str(Kind.DISPUTE):
+                c["disputes_closed"] += count
+                c["mediated"] += count if oc == "m" else 0
+        for i in range(max(rb - 1, 0), min(cb - 1, n)):  # registered before end i (rb ≤ i+1), not closed (cb > i+1)
+            c = out.setdefault((k, i), Counter())
+            c["open"] += count
+            c["overdue"] += count if db <= i + 1 else 0
+    return out
+
+
+def _red_cards(engine: Engine, area: AreaRef, slices: list[Period], by_child: bool) -> dict:
+    lo, hi = slices[0].lo, slices[-1].hi
+    inner = (select(*_key_cols(area, by_child), _slice_index(CARDS.c.issued_at, slices).label("b"))
+             .select_from(CARDS.join(CASES, CASES.c.id == CARDS.c.case_id))
+             .where(CARDS.c.color == str(CardColor.RED), CARDS.c.issued_at >= lo, CARDS.c.issued_at < hi,
+                    area.clause(CASES)))
+    inner = _first(inner, "red_cards")
+    return {(k, int(b)): rest for k, b, *rest in _grouped_rows(engine, inner, by_child, [func.count()])}
+
+
+def _population(engine: Engine, area: AreaRef, by_child: bool) -> dict[str, int]:
+    col = AREAS.c[AREA_CHILD[area.level]]
+    stmt = select(*([col] if by_child else []), func.coalesce(func.sum(AREAS.c.population), 0)).where(
+        AREAS.c.level == str(Level.GRID), area.clause(AREAS, AREA_SELF))
+    if by_child:
+        stmt = stmt.group_by(col)
+    with engine.connect() as conn:
+        rows = conn.execute(stmt).all()
+    return {r[0]: int(r[1]) for r in rows} if by_child else {"": int(rows[0][0])}
+
+
+def _coverage(engine: Engine, area: AreaRef, slices: list[Period], by_child: bool, settings: OpsSettings) -> dict:
+    """Visit coverage at the end of each slice in one query (same definition as `grids.visit_coverage`: a person
+    under supervision then is on time when visited within the group's frequency before it)."""
+    groups = list(settings.visit_days)
+    instants = union_all(*[select(literal(i).label("i"), literal(s.hi, DateTime).label("t"),
+                                  *[literal(s.hi - timedelta(days=int(settings.visit_days[g])), DateTime).label(f"th{j}")
+                                    for j, g in enumerate(groups)]) for i, s in enumerate(slices)]).subquery("inst")
+    threshold = case(*[(PERSONS.c.key_group == g, instants.c[f"th{j}"]) for j, g in enumerate(groups)],
+                     else_=instants.c.t)
+    visited = (select(VISITS.c.id).where(VISITS.c.person_id == PERSONS.c.id, VISITS.c.at < instants.c.t,
+                                         VISITS.c.at >= threshold).exists())
+    keys = [PERSONS.c[CHILD[area.level]]] if by_child else []
+    stmt = (select(*keys, instants.c.i, func.count(), count_if(visited))
+            .select_from(PERSONS.join(instants, and_(PERSONS.c.since < instants.c.t,
+                                                     PERSONS.c.until.is_(None) | (PERSONS.c.until >= instants.c.t))))
+            .where(area.clause(PERSONS)).group_by(*keys, instants.c.i))
+    with engine.connect() as conn:
+        rows = [tuple(r) if by_child else ("", *tuple(r)) for r in conn.execute(stmt).all()]
+    return {(k, int(i)): float(coverage_rate(int(due), int(on_time))) for k, i, due, on_time in rows}
+
+
+def _survey(engine: Engine, codes: dict[str, str], slices: list[Period], code: str) -> dict:
+    """Per (key, slice): the latest survey value of the area whose period ended within a year before the
+    slice's end (`codes` maps keys to area codes)."""
+    if not codes or not inspect(engine).has_table("indicator_values"):
+        return {}
+    lo = slices[0].end - timedelta(days=SURVEY_LOOKBACK_DAYS)
+    names = ", ".join(f":a{i}" for i in range(len(codes)))
+    sql = text(f"SELECT area_code, value, period_end FROM indicator_values WHERE indicator_code = :code "
+               f"AND period_end >= :lo AND period_end <= :hi AND area_code IN ({names}) ORDER BY period_end, id")
+    params = {"code": code, "lo": lo, "hi": slices[-1].end, **{f"a{i}": c for i, c in enumerate(codes.values())}}
+    with engine.connect() as conn:
+        rows = [(a, float(v), v_end if isinstance(v_end, date) else date.fromisoformat(str(v_end)[:10]))
+                for a, v, v_end in conn.execute(sql, params).all()]
+    key_of = {c: k for k, c in codes.items()}
+    out = {}
+    for i, s in enumerate(slices):
+        for area_code, value, end in rows:  # ordered by period end: the latest one wins
+            if s.end - timedelta(days=SURVEY_LOOKBACK_DAYS) <= end <= s.end:
+                out[(key_of[area_code], i)] = value
+    return out
+
+
+def _ratio(num: float, den: float, scale: float = 100.0) -> float:
+    return scale * num / den if den else float("nan")
+
+
+def indicator_table(engine: Engine, area: AreaRef, slices: list[Period], settings: OpsSettings,
+                    config: SafetyConfig, by_child: bool) -> pd.DataFrame:
+    """Indicator values for each contiguous slice of time, per child area or for the area itself.
+
+    Columns: slice (index into `slices`), code, name, the indicator keys (NaN without a value), population,
+    intake, closed, open_end.
+    """
+    frame = children_of(engine, area) if by_child else pd.DataFrame({"code": [area.code], "name": [area.name]})
+    keys = list(frame["code"]) if by_child else [""]
+    counts, red = _case_counts(engine, area, slices, by_child), _red_cards(engine, area, slices, by_child)
+    cov, pop = _coverage(engine, area, slices, by_child, settings), _population(engine, area, by_child)
+    survey = _survey(engine, dict(zip(keys, frame["code"], strict=True)), slices, config.survey_code)
+    rows = []
+    for i, s in enumerate(slices):
+        for key, code, name in zip(keys, frame["code"], frame["name"], strict=True):
+            c = counts.get((key, i), Counter())
+            people = pop.get(key, 0)
+            per_10k = (1e4 / people / (s.days / 365.0)) if people else float("nan")
+            row = {"slice": i, "code": code, "name": name,
+                   **{k: c[f"reg_{kind}"] * per_10k for k, kind in RATE_KINDS.items()}}
+            row.update(repeat_petition_rate=_ratio(c["repeat"], c[f"reg_{Kind.PETITION}"]),
+                       resolution_rate=_ratio(c["resolved"], c["closed"]),
+                       mediation_rate=_ratio(c["mediated"], c["disputes_closed"]),
+                       overdue_share=_ratio(c["overdue"], c["open"]),
+                       red_card_rate=int(red.get((key, i), (0,))[0]) * per_10k,
+                       visit_coverage=cov.get((key, i), float("nan")),
+                       sense_of_security=survey.get((key, i), float("nan")), population=people,
+                       intake=sum(c[f"reg_{kind}"] for kind in RATE_KINDS.values()), closed=c["closed"],
+                       open_end=c["open"])
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def indicator_values(engine: Engine, area: AreaRef, period: Period, settings: OpsSettings, config: SafetyConfig,
+                     by_child: bool = True) -> pd.DataFrame:
+    """Every indicator's value for each child of the area (or for the area itself) over one period."""
+    return indicator_table(engine, area, [period], settings, config, by_child).drop(columns="slice")
+
+
+def safety_by_child(engine: Engine, area: AreaRef, period: Period, settings: OpsSettings,
+                    config: SafetyConfig) -> pd.DataFrame:
+    """The index of each child area for the period, best first (map and ranking).
+
+    Columns: code, name, index, the indicator values, score_<key>, points_<key>, population, intake.
+    """
+    scored = index_scores(indicator_values(engine, area, period, settings, config), config)
+    return scored.sort_values(["index", "code"], ascending=[False, True], na_position="last", kind="stable").reset_index(
+        drop=True)
+
+
+def previous_period(period: Period) -> Period:
+    """The period of the same length just before."""
+    return Period(period.start - timedelta(days=period.days), period.start - timedelta(days=1))
+
+
+def safety_breakdown(engine: Engine, area: AreaRef, period: Period, settings: OpsSettings,
+                     config: SafetyConfig) -> pd.DataFrame:
+    """How each indicator contributed to the area's index, now and in the previous period of the same length.
+
+    Columns: key, label, unit, weight, value, score, points, prev_value, prev_points, change (points − prev).
+    The points of all rows add up to the index (the `index` attribute of the frame's attrs; `prev_index` too).
+    """
+    both = index_scores(indicator_table(engine, area, [previous_period(period), period], settings, config, False),
+                        config)
+    before, now = both.iloc[0], both.iloc[1]
+    rows = [{"key": i.key, "label": i.label, "unit": i.unit, "weight": i.weight, "value": now[i.key],
+             "score": now[f"score_{i.key}"], "points": now[f"points_{i.key}"], "prev_value": before[i.key],
+             "prev_points": before[f"points_{i.key}"]} for i in config.indicators]
+    frame = pd.DataFrame(rows)
+    frame["change"] = frame["points"] - frame["prev_points"]
+    frame.attrs["index"] = float(now["index"])
+    frame.attrs["prev_index"] = float(before["index"])
+    return frame
+
+
+def safety_trend(engine: Engine, area: AreaRef, period: Period, settings: OpsSettings,
+                 config: SafetyConfig) -> pd.DataFrame:
+    """The area's index month by month over the period (each month as its own period, clipped to the period).
+
+    Columns: month (first day), index.
+    """
+    months = month_starts(period)
+    slices = [Period(max(m, period.start), min((m.replace(day=28) + timedelta(days=4)).replace(day=1)
+                                                - timedelta(days=1), period.end)) for m in months]
+    scored = index_scores(indicator_table(engine, area, slices, settings, config, by_child=False), config)
+    return pd.DataFrame({"month": months, "index": scored["index"].astype(float).to_numpy()})
+
+
+def safety_index(engine: Engine, area: AreaRef, period: Period) -> float:
+    """The index of the area for the period with the configured weights (the `stats` key safety_index)."""
+    config, settings = SafetyConfig.load(), OpsSettings.load()
+    values = indicator_values(engine, area, period, settings, config, by_child=False)
+    return float(index_scores(values, config)["index"].iloc[0])
