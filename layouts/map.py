@@ -13,12 +13,15 @@ from dashboard.formatting import date_cn
 from dashboard.ids import MapPage
 from data.queries.map import DEFAULT_METRIC, METRIC_LABELS, MapMetric
 from data.vocab import KIND_LABELS, STATUS_LABELS, WORKER_ROLE_LABELS, Kind, Status, WorkerRole
+from layouts.components import export_menu, report_menu
 from layouts.figures.common import empty_figure
 
 PATH = "/map"
 TITLE = "地图"
 CENTERS_ON = "on"
 GRAPH_CONFIG = {"displayModeBar": False, "scrollZoom": True, "responsive": True}
+# The 导出 menu of a chart sits in its panel's top right corner, over the figure's empty margin.
+EXPORT_CORNER = {"position": "absolute", "top": "8px", "right": "10px", "zIndex": 5}
 
 
 def layout(**_query: str) -> html.Div:
@@ -37,6 +40,7 @@ def layout(**_query: str) -> html.Div:
                                            className="map-metric"),
                             dcc.Checklist(id=MapPage.CENTERS, value=[CENTERS_ON], className="map-centers",
                                           options=[{"label": "显示服务中心", "value": CENTERS_ON}]),
+                            report_menu("map"),
                         ],
                         className="map-controls",
                     ),
@@ -45,13 +49,17 @@ def layout(**_query: str) -> html.Div:
             ),
             html.Div(
                 [
-                    html.Div(dcc.Graph(id=MapPage.GRAPH, figure=empty_figure("地图加载中…"), config=GRAPH_CONFIG,
-                                       className="map-graph"), className="map-main"),
+                    html.Div([dcc.Graph(id=MapPage.GRAPH, figure=empty_figure("地图加载中…"), config=GRAPH_CONFIG,
+                                        className="map-graph"),
+                              html.Div(export_menu("map-choropleth"), style=EXPORT_CORNER)],
+                             className="map-main", style={"position": "relative"}),
                     html.Div(
                         [
-                            html.Div(dcc.Graph(id=MapPage.RANKING, figure=empty_figure("排名加载中…"),
-                                               config={**GRAPH_CONFIG, "scrollZoom": False},
-                                               className="map-ranking-graph"), className="map-ranking"),
+                            html.Div([dcc.Graph(id=MapPage.RANKING, figure=empty_figure("排名加载中…"),
+                                                config={**GRAPH_CONFIG, "scrollZoom": False},
+                                                className="map-ranking-graph"),
+                                      html.Div(export_menu("map-ranking"), style=EXPORT_CORNER)],
+                                     className="map-ranking", style={"position": "relative"}),
                             html.Div(id=MapPage.GRID_PANEL, className="map-grid-panel"),
                         ],
                         id=MapPage.SIDE,

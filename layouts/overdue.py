@@ -11,7 +11,7 @@ from dash import dash_table, dcc, html
 from dashboard.ids import OverduePage
 from dashboard.theme import BORDER, FONT_FAMILY, PANEL, TEXT
 from data.queries.overdue import PAGE_SIZE
-from layouts.components import TileSpec, kpi_tile
+from layouts.components import EXPORT_FORMATS, TileSpec, export_menu, kpi_tile, report_menu
 from layouts.figures.overdue import TABLE_COLUMNS
 
 PATH = "/overdue"
@@ -25,11 +25,17 @@ TILES: tuple[TileSpec, ...] = (
 )
 GRAPH_CONFIG = {"displayModeBar": False, "responsive": True}
 GRAPH_HEIGHT = 340
+# The full case list has no chart: spreadsheets only.
+TABLE_FORMATS = tuple(f for f in EXPORT_FORMATS if f[0] in ("xlsx", "csv"))
+TITLE_ROW = {"display": "flex", "justifyContent": "space-between", "alignItems": "baseline", "gap": "12px"}
 
 
-def _panel(title: str, body, class_name: str = "") -> html.Section:
-    return html.Section([html.H3(title, className="overdue-panel-title"), body],
-                        className=f"overdue-panel {class_name}".strip())
+def _panel(title: str, body, class_name: str = "", chart: str = "") -> html.Section:
+    """A titled panel; `chart` (a name registered in dashboard.charts) puts its 导出 menu at the title's right."""
+    head = html.H3(title, className="overdue-panel-title")
+    if chart:
+        head = html.Div([head, export_menu(chart)], style=TITLE_ROW)
+    return html.Section([head, body], className=f"overdue-panel {class_name}".strip())
 
 
 def _graph(graph_id: str, height: int = GRAPH_HEIGHT) -> dcc.Graph:
@@ -85,23 +91,27 @@ def layout(**_query: str) -> html.Div:
     """Static frame; everything on it is filled by `callbacks.overdue` from the URL's area, period and kinds."""
     return html.Div(
         [
-            html.Div([html.Span(id=OverduePage.AREA_LABEL), " · ", html.Span(id=OverduePage.AS_OF_LABEL)],
-                     className="cc-subtitle"),
+            html.Div([html.Div([html.Span(id=OverduePage.AREA_LABEL), " · ", html.Span(id=OverduePage.AS_OF_LABEL)],
+                               className="cc-subtitle"),
+                      html.Div([export_menu("overdue-kpis"), report_menu("overdue")], className="cc-toolbar",
+                               style={"marginBottom": 0})],
+                     style={**TITLE_ROW, "alignItems": "center"}),
             html.Div(
                 [*[kpi_tile(t) for t in TILES],
                  _panel("即将到期（48小时内）", html.Ol(id=OverduePage.DUE_SOON_LIST, className="overdue-soon"),
-                        "overdue-soon-panel")],
+                        "overdue-soon-panel", "overdue-due-soon")],
                 className="overdue-top",
             ),
             html.Div(
-                [_panel("逾期在办 · 按区域", _graph(OverduePage.BY_AREA)),
-                 _panel("逾期时长分布", _graph(OverduePage.AGING)),
-                 _panel("责任单位逾期 Top 15", _graph(OverduePage.BY_UNIT), "overdue-units")],
+                [_panel("逾期在办 · 按区域", _graph(OverduePage.BY_AREA), chart="overdue-by-area"),
+                 _panel("逾期时长分布", _graph(OverduePage.AGING), chart="overdue-aging"),
+                 _panel("责任单位逾期 Top 15", _graph(OverduePage.BY_UNIT), "overdue-units", "overdue-by-unit")],
                 className="overdue-row three",
             ),
             html.Div(
-                [_panel("督办牌 · 按区域（在办案件最高牌色）", _graph(OverduePage.CARDS_BY_AREA)),
-                 _panel("督办牌发放趋势（按周）", _graph(OverduePage.CARDS_TREND))],
+                [_panel("督办牌 · 按区域（在办案件最高牌色）", _graph(OverduePage.CARDS_BY_AREA),
+                         chart="overdue-cards-by-area"),
+                 _panel("督办牌发放趋势（按周）", _graph(OverduePage.CARDS_TREND), chart="overdue-cards-trend")],
                 className="overdue-row two",
             ),
             html.Div(
@@ -110,7 +120,8 @@ def layout(**_query: str) -> html.Div:
                         [html.Div([html.H3("逾期案件清单", className="overdue-panel-title"),
                                    html.Span(id=OverduePage.TABLE_TOTAL, className="overdue-total"),
                                    html.Span("默认按逾期天数从长到短排列；点击表头排序，在第二行输入条件筛选（如 > 30）",
-                                             className="overdue-hint")],
+                                             className="overdue-hint"),
+                                   html.Div(export_menu("overdue-cases", TABLE_FORMATS), style={"marginLeft": "auto"})],
                                   className="overdue-table-head"),
                          html.Div(id=OverduePage.TABLE_NOTICE, className="overdue-notice", role="status"),
                          _table()],

@@ -11,7 +11,7 @@ from dash import dcc, html
 
 from dashboard.context import services
 from dashboard.ids import ScreenPage
-from layouts.components import TileSpec, kpi_tile
+from layouts.components import TileSpec, kpi_tile, report_menu
 
 PATH = "/screen"
 TITLE = "大屏"
@@ -43,9 +43,11 @@ def _panel(title: str, *body, class_name: str = "") -> html.Section:
 def _header() -> html.Header:
     return html.Header(
         [
+            # The report menu is hidden in kiosk mode (CSS `body.kiosk-mode .export-menu`): the wall is for viewing.
             html.Div([dcc.Link("‹ 返回", href="/", id=ScreenPage.EXIT, className="screen-exit"),
                       html.Div([html.Span(id=ScreenPage.AREA_LABEL, className="screen-area"),
-                                html.Span(id=ScreenPage.PERIOD_LABEL, className="screen-period")])],
+                                html.Span(id=ScreenPage.PERIOD_LABEL, className="screen-period")]),
+                      report_menu("screen")],
                      className="screen-head-left"),
             html.H1("社会治理现代化指挥中心", className="screen-title"),
             html.Div(

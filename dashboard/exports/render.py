@@ -12,6 +12,7 @@ from dashboard.theme import LIGHT_TEMPLATE
 
 CHROMIUM = "/usr/bin/chromium"
 WIDTH, HEIGHT, SCALE = 1600, 900, 2
+TITLE_MARGIN = 110  # px above (title, area, period) and below (source note) an exported chart
 
 
 @dataclass

@@ -19,7 +19,7 @@ from pypdf import PdfReader, PdfWriter
 from dashboard.auth import current_principal
 from dashboard.context import services
 from dashboard.exports.registry import ChartSpec, Registry
-from dashboard.exports.render import Renderer
+from dashboard.exports.render import TITLE_MARGIN, Renderer
 from dashboard.exports.sheets import (
     ExportMeta,
     add_sheet,
@@ -80,7 +80,7 @@ def _filename(stem: str, state: ViewState, ext: str) -> str:
 def _titled(fig, title: str, meta: ExportMeta):
     """The figure with its title, area, period and filters stated, and the source and time in a footnote."""
     fig.update_layout(title={"text": f"{title}<br><sup>{meta.area} · {meta.period} {meta.filters}</sup>"},
-                      margin={"t": 110, "b": 110})
+                      margin={"t": TITLE_MARGIN, "b": TITLE_MARGIN})
     fig.add_annotation(text=f"数据来源: {meta.rows()[4][1]} · 生成时间 {meta.rows()[5][1]}", showarrow=False,
                        xref="paper", yref="paper", x=0, y=0, yshift=-70, xanchor="left", yanchor="top",
                        font={"size": 11})
@@ -114,8 +114,12 @@ def _data(spec: ChartSpec, state: ViewState, fmt: str) -> Response:
     text_cols = text_column_indexes(header)
     name = _filename(spec.name, state, fmt)
     if fmt == "csv":
-        return Response(csv_chunks(meta, header, rows, text_cols), mimetype=DATA_FORMATS["csv"],
-                        headers={"Content-Disposition": _disposition(name)})
+        response = Response(csv_chunks(meta, header, rows, text_cols), mimetype=DATA_FORMATS["csv"],
+                            headers={"Content-Disposition": _disposition(name)})
+        # Keep it a stream: without this, anything asking for the length (the request log does) would make
+        # Werkzeug read the whole body into a list first.
+        response.implicit_sequence_conversion = False
+        return response
     workbook = Workbook(write_only=True)
     add_sheet(workbook, spec.title, meta, header, rows, text_cols)
     return _send_workbook(workbook, name)
@@ -137,8 +141,18 @@ def _disposition(name: str) -> str:
     return f"attachment; filename=\"export.{name.rsplit('.', 1)[-1]}\"; filename*=UTF-8''{quote(name)}"
 
 
+def _page_title(page: str) -> str:
+    """The page's Chinese title (its layout module's TITLE) for a report's cover; the key if it has none."""
+    import importlib
+
+    try:
+        return str(importlib.import_module(f"layouts.{page}").TITLE)
+    except (ImportError, AttributeError):
+        return page
+
+
 def _report(page: str, specs: list[ChartSpec], state: ViewState, fmt: str, renderer: Renderer) -> Response:
-    meta = _meta(f"{page} 页面报告", state)
+    meta = _meta(f"{_page_title(page)} 页面报告", state)
     engine = services().engine
     if fmt == "xlsx":
         workbook = Workbook(write_only=True)
