@@ -19,6 +19,7 @@ from data.demo_cases import as_of_datetime, simulate_cases, simulate_events
 from data.demo_structure import build_structure
 from data.demo_users import create_demo_users
 from data.migrate import stamp
+from data.summaries import rebuild as rebuild_summaries
 from data.vocab import CARD_ORDER, Level
 from geo.hierarchy import build_areas
 
@@ -122,6 +123,7 @@ def build_demo(
     for module in extension_modules(DEMO_EXTENSIONS):
         module.build(engine, frame, seed, cases / published.DEFAULT_CASES)
     timings["extensions"] = time.perf_counter() - t3
+    timings["summaries"] = sum(rebuild_summaries(engine).values())
     timings["total"] = time.perf_counter() - t0
     engine.dispose()
     log(f"完成: 用时 {timings['total']:.1f} 秒")

@@ -137,6 +137,11 @@ class Case(Base):
         Index("ix_cases_kind_reported", "kind", "reported_at"),
         Index("ix_cases_kind_closed", "kind", "closed_at"),
         Index("ix_cases_open_due", "status", "due_at"),
+        Index("ix_cases_due", "due_at"),  # cases falling due soon after an instant (overdue and screen pages)
+        # A township's registrations, open and overdue cases (covered) and closures in a period; its kind filter
+        # is written so as not to compete (data.queries.base.case_kind).
+        Index("ix_cases_township_reported", "township_code", "reported_at", "closed_at", "due_at"),
+        Index("ix_cases_township_closed", "township_code", "closed_at"),
     )
 
 
@@ -225,3 +230,56 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(32), index=True)
     detail: Mapped[str | None] = mapped_column(Text)
     address: Mapped[str | None] = mapped_column(String(64))
+
+
+# --- import ---
+# Import log and quarantine, owned by data/importer. Every import (CLI or admin upload) gets one ImportRun,
+# created before reading starts so that any worker can report its progress; rows refused by validation are
+# kept in QuarantineRow with the reason, so nothing in a file is ever silently lost.
+
+
+class ImportRun(Base):
+    """One import of one file: what it was, who ran it, how far it got and what it did."""
+
+    __tablename__ = "import_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    file_name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime)  # last progress report
+    received: Mapped[int] = mapped_column(Integer, default=0)
+    inserted: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    progress: Mapped[int] = mapped_column(Integer, default=0)  # rows read so far
+    status: Mapped[str] = mapped_column(String(12), index=True)  # queued, running, done, refused, failed
+    message: Mapped[str | None] = mapped_column(Text)  # refusal or failure reason, current phase
+    actor: Mapped[str] = mapped_column(String(64))
+    rejects_file: Mapped[str | None] = mapped_column(String(500))
+    dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class QuarantineRow(Base):
+    """One problem of one refused row: where it was, which field, what value, why, and the whole raw row."""
+
+    __tablename__ = "quarantine_rows"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("import_runs.id"), index=True)
+    row_no: Mapped[int] = mapped_column(Integer)
+    field: Mapped[str] = mapped_column(String(64))
+    value: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(String(200))
+    raw: Mapped[str | None] = mapped_column(Text)  # the row as read, JSON object header → cell text
+
+
+# --- extension models ---
+# Tables of later systems live in their own modules; importing them here registers them on Base.metadata
+# wherever the schema is created. Append only.
+import data.models_ops  # noqa: E402, F401
+import data.models_strategy  # noqa: E402, F401
+import data.models_summary  # noqa: E402, F401

@@ -12,16 +12,48 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import ColumnElement, Date, Engine, and_, case, cast, extract, func, literal, select, true
-from sqlalchemy.sql.selectable import CTE
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Engine,
+    Select,
+    Table,
+    and_,
+    case,
+    cast,
+    extract,
+    func,
+    literal,
+    select,
+    true,
+)
+from sqlalchemy.sql.selectable import CTE, Subquery
 
-from data.filters import AreaRef, Period
+from data.filters import AreaRef, Period, kind_clause
 from data.models import CaseEvent
-from data.queries.base import CASES, closed_in, registered_in
-from data.vocab import HANDLING_ORDER, Channel, Kind, Mode, Outcome, Status, Step
+from data.models_summary import SumFlow, SumStageHours, SumWeeklyNode
+from data.queries.base import (
+    CASES,
+    DAILY,
+    FACTS,
+    closed_in,
+    day_range,
+    facts_in,
+    month_rows,
+    registered_in,
+    summary_area,
+    uses_summaries,
+)
+from data.summaries import day_number, flow_outcome, from_day_number, monday_number, split_months, split_weeks
+from data.summaries.cube import WHOLE_CITY
+from data.vocab import HANDLING_ORDER, Channel, Kind, Level, Mode, Outcome, Status, Step
 
 EVENTS = CaseEvent.__table__
+FLOW = SumFlow.__table__
+WEEKLY = SumWeeklyNode.__table__
+STAGE_HOURS = SumStageHours.__table__
 OPEN = "open"  # the outcome key of a case still being handled (办理中)
 
 
@@ -85,6 +117,16 @@ class NodeFilter:
         return CASES.c[FAMILY_COLUMN[self.family]] == self.code
 
 
+    def summary_clause(self, table: Table) -> ColumnElement[bool]:
+        """The same condition on a summary table keyed by the flow columns (`outcome` holds the flow's key)."""
+        if self.family == NodeFamily.OUTCOME and "is_open" in table.c:  # per-case rows: status and raw outcome
+            if self.code == OPEN:
+                return table.c.is_open == 1
+            return and_(table.c.is_open == 0, table.c.outcome == self.code)
+        return table.c[FAMILY_COLUMN[self.family]] == self.code
+
+
+
 def node_clause(node: NodeFilter | None) -> ColumnElement[bool]:
     """The node's condition, or no condition at all."""
     return node.clause() if node is not None else true()
@@ -101,17 +143,39 @@ def flow_paths(engine: Engine, area: AreaRef, period: Period, kinds: tuple[str, 
     Columns: channel, kind, first_level, final_level, outcome (`open` while being handled), cases.
     The cases column sums to the intake.
     """
-    outcome = _outcome_key().label("outcome")
-    cols = [CASES.c.channel, CASES.c.kind, CASES.c.first_level, CASES.c.final_level]
-    stmt = (
-        select(*cols, outcome, func.count().label("cases"))
-        .where(registered_in(area, period, kinds))
-        .group_by(*cols, outcome)
-    )
+    if uses_summaries(engine, area):
+        rows = flow_rows(area, period, kinds, None)
+        cols = [rows.c.channel, rows.c.kind, rows.c.first_level, rows.c.final_level, rows.c.outcome]
+        stmt = select(*cols, func.sum(rows.c.cases)).group_by(*cols)
+    else:
+        outcome = _outcome_key().label("outcome")
+        cols = [CASES.c.channel, CASES.c.kind, CASES.c.first_level, CASES.c.final_level]
+        stmt = (
+            select(*cols, outcome, func.count().label("cases"))
+            .where(registered_in(area, period, kinds))
+            .group_by(*cols, outcome)
+        )
     with engine.connect() as conn:
-        rows = conn.execute(stmt).all()
+        rows = [(*r[:4], r[4] if r[4] != "" else None, r[5]) for r in conn.execute(stmt).all()]
     frame = pd.DataFrame(rows, columns=["channel", "kind", "first_level", "final_level", "outcome", "cases"])
     return frame.astype({"cases": "int64"})
+
+
+def flow_rows(area: AreaRef, period: Period, kinds: tuple[str, ...], node: NodeFilter | None) -> Subquery:
+    """Intake rows of a city or county over the period, narrowed by kinds and node: the monthly summary for
+    whole months, one row per case (`cases` = 1) for the days around them."""
+    t, f = FLOW, FACTS
+
+    def edge(lo: int, hi: int) -> Select:
+        return select(f.c.channel, f.c.kind, f.c.first_level, f.c.final_level, flow_outcome().label("outcome"),
+                      f.c.mode, literal(1).label("cases")).where(
+            facts_in("reported_day", lo, hi), summary_area(f, area), kind_clause(f, kinds),
+            node.summary_clause(f) if node else true())
+
+    in_area = t.c.county_code == (WHOLE_CITY if area.level == Level.CITY else area.code)
+    return month_rows(t, [t.c.channel, t.c.kind, t.c.first_level, t.c.final_level, t.c.outcome, t.c.mode,
+                          t.c.cases], period,
+                      and_(in_area, kind_clause(t, kinds), node.summary_clause(t) if node else true()), edge)
 
 
 # Stage durations measured between the first event of each step (see `stage_times`).
@@ -143,6 +207,8 @@ def stage_times(
     Columns: stage (dispatch, accept, close, total, in that order), cases, p50_hours, p90_hours (NaN when
     no case reached the stage).
     """
+    if uses_summaries(engine, area):
+        return _stage_frame(_summary_stage_hours(engine, area, period, kinds, node))
     hours = _stage_hours(engine, area, period, kinds, node)
     if engine.dialect.name == "postgresql":
         stmt = select(*_native_percentiles(hours))
@@ -157,6 +223,51 @@ def stage_times(
             for name, _a, _b in STAGES
         ]
     )
+
+
+def nearest_rank(values: np.ndarray, p: int) -> float:
+    """The p-th percentile by nearest rank: the value at 1-based rank ceil(p·n/100) (NaN for no values)."""
+    n = len(values)
+    if n == 0:
+        return float("nan")
+    rank = (n * p + 99) // 100
+    return float(np.partition(values, rank - 1)[rank - 1])
+
+
+def _stage_frame(hours: dict[str, np.ndarray]) -> pd.DataFrame:
+    """stage_times' frame from each stage's durations."""
+    return pd.DataFrame([{"stage": name, "cases": len(hours[name]),
+                          **{f"p{p}_hours": nearest_rank(hours[name], p) for p in PERCENTILES}}
+                         for name, _a, _b in STAGES])
+
+
+def _summary_stage_hours(
+    engine: Engine, area: AreaRef, period: Period, kinds: tuple[str, ...], node: NodeFilter | None
+) -> dict[str, np.ndarray]:
+    """Every intake case's stage durations for a city or county: the packed monthly arrays of the whole months,
+    the per-case rows of `sum_cases` for the days around them."""
+    names = [name for name, _a, _b in STAGES]
+    t, f = STAGE_HOURS, FACTS
+    split = split_months(period)
+    parts: dict[str, list[np.ndarray]] = {name: [] for name in names}
+    with engine.connect() as conn:
+        if split.whole:
+            packed = node.key if node and node.family != NodeFamily.KIND else ""
+            stmt = select(*[t.c[name] for name in names]).where(
+                t.c.node == packed, t.c.month >= split.whole[0], t.c.month < split.whole[1],
+                summary_area(t, area), kind_clause(t, kinds),
+                t.c.kind == node.code if node and node.family == NodeFamily.KIND else true())
+            for row in conn.execute(stmt):
+                for name, blob in zip(names, row, strict=True):
+                    parts[name].append(np.frombuffer(blob, dtype="<f8"))
+        for lo, hi in split.edges:
+            stmt = select(*[f.c[name] for name in names]).where(
+                facts_in("reported_day", lo, hi), summary_area(f, area), kind_clause(f, kinds),
+                node.summary_clause(f) if node else true())
+            rows = np.array([tuple(r) for r in conn.execute(stmt)], dtype=np.float64).reshape(-1, len(names))
+            for i, name in enumerate(names):
+                parts[name].append(rows[~np.isnan(rows[:, i]), i])
+    return {name: np.concatenate(parts[name]) if parts[name] else np.zeros(0) for name in names}
 
 
 def _native_percentiles(hours: CTE) -> list[ColumnElement]:
@@ -204,6 +315,12 @@ def _stage_hours(
     The per-case step instants come from one GROUP BY case over the events (conditional MIN per step),
     already as numbers of hours so that a stage is one subtraction.
     """
+    if uses_summaries(engine, area):
+        f = FACTS
+        where = and_(facts_in("reported_day", day_number(period.start), day_number(period.end) + 1),
+                     summary_area(f, area), kind_clause(f, kinds), node.summary_clause(f) if node else true())
+        return select(*[f.c[name].label(name) for name, _a, _b in STAGES]).where(where).cte(
+            "stage_hours").prefix_with("MATERIALIZED")
     steps = sorted({s for _n, a, b in STAGES for s in (a, b)})
     per_case = (
         select(
@@ -233,11 +350,16 @@ def escalations(
     from_level at some point: first ≤ from ≤ final), share (escalated / intake, percent), rate (escalated /
     reached, percent); NaN when the denominator is 0. Also `intake` (the same on every row).
     """
-    stmt = (
-        select(CASES.c.first_level, CASES.c.final_level, func.count().label("cases"))
-        .where(registered_in(area, period, kinds), node_clause(node))
-        .group_by(CASES.c.first_level, CASES.c.final_level)
-    )
+    if uses_summaries(engine, area):
+        rows = flow_rows(area, period, kinds, node)
+        stmt = (select(rows.c.first_level, rows.c.final_level, func.sum(rows.c.cases).label("cases"))
+                .group_by(rows.c.first_level, rows.c.final_level))
+    else:
+        stmt = (
+            select(CASES.c.first_level, CASES.c.final_level, func.count().label("cases"))
+            .where(registered_in(area, period, kinds), node_clause(node))
+            .group_by(CASES.c.first_level, CASES.c.final_level)
+        )
     with engine.connect() as conn:
         pairs = conn.execute(stmt).all()
     rank = {str(h): i for i, h in enumerate(HANDLING_ORDER)}
@@ -265,11 +387,15 @@ def handling_modes(
     Columns: mode (every mode, in vocabulary order, zeros included), cases, share (percent of the intake,
     NaN when the intake is 0).
     """
-    stmt = (
-        select(CASES.c.mode, func.count().label("cases"))
-        .where(registered_in(area, period, kinds), node_clause(node))
-        .group_by(CASES.c.mode)
-    )
+    if uses_summaries(engine, area):
+        rows = flow_rows(area, period, kinds, node)
+        stmt = select(rows.c.mode, func.sum(rows.c.cases)).group_by(rows.c.mode)
+    else:
+        stmt = (
+            select(CASES.c.mode, func.count().label("cases"))
+            .where(registered_in(area, period, kinds), node_clause(node))
+            .group_by(CASES.c.mode)
+        )
     with engine.connect() as conn:
         counts = {m: int(n) for m, n in conn.execute(stmt).all()}
     total = sum(counts.values())
@@ -288,17 +414,72 @@ def weekly_flow(
     Columns: week (date of its Monday, every week of the period, zeros included), days (how many of the
     period's days fall in that week: 7 except perhaps at the ends), intake, closed.
     """
-    reg_week = bucket_start(engine, CASES.c.reported_at, Grain.WEEK).label("week")
-    close_week = bucket_start(engine, CASES.c.closed_at, Grain.WEEK).label("week")
-    intake = select(reg_week, func.count().label("n")).where(registered_in(area, period, kinds), node_clause(node))
-    closed = select(close_week, func.count().label("n")).where(closed_in(area, period, kinds), node_clause(node))
-    with engine.connect() as conn:
-        got_in = _by_date(conn.execute(intake.group_by(reg_week)).all())
-        got_out = _by_date(conn.execute(closed.group_by(close_week)).all())
+    if uses_summaries(engine, area):
+        got_in, got_out = _weekly_summary(engine, area, period, kinds, node)
+    else:
+        reg_week = bucket_start(engine, CASES.c.reported_at, Grain.WEEK).label("week")
+        close_week = bucket_start(engine, CASES.c.closed_at, Grain.WEEK).label("week")
+        intake = select(reg_week, func.count().label("n")).where(registered_in(area, period, kinds),
+                                                                 node_clause(node))
+        closed = select(close_week, func.count().label("n")).where(closed_in(area, period, kinds),
+                                                                   node_clause(node))
+        with engine.connect() as conn:
+            got_in = _by_date(conn.execute(intake.group_by(reg_week)).all())
+            got_out = _by_date(conn.execute(closed.group_by(close_week)).all())
     weeks = week_starts(period)
     days = [(min(w + timedelta(days=6), period.end) - max(w, period.start)).days + 1 for w in weeks]
     return pd.DataFrame({"week": weeks, "days": days, "intake": [got_in.get(w, 0) for w in weeks],
                          "closed": [got_out.get(w, 0) for w in weeks]})
+
+
+def _weekly_summary(
+    engine: Engine, area: AreaRef, period: Period, kinds: tuple[str, ...], node: NodeFilter | None
+) -> tuple[dict[date, int], dict[date, int]]:
+    """Registered and closed per week (keyed by Monday) for a city or county.
+
+    Without a node: the daily summary. With one: the weekly node summary for the whole weeks of the period, and
+    the cases themselves (`sum_cases`) for the days of the partial weeks at its ends.
+    """
+    got_in: dict[date, int] = {}
+    got_out: dict[date, int] = {}
+
+    def add(day: int, registered: int, closed: int) -> None:
+        monday = from_day_number(monday_number(int(day)))
+        got_in[monday] = got_in.get(monday, 0) + int(registered)
+        got_out[monday] = got_out.get(monday, 0) + int(closed)
+
+    daily = node is None or node.family == NodeFamily.KIND  # a kind node is the daily summary's kind column
+    with engine.connect() as conn:
+        for day, registered, closed in conn.execute(_weekly_statement(area, period, kinds, node, daily)):
+            add(day, registered, closed)
+        if not daily:
+            for lo, hi in split_weeks(period).edges:
+                for column in ("reported_day", "closed_day"):
+                    stmt = (select(FACTS.c[column], func.count()).where(
+                        facts_in(column, lo, hi), summary_area(FACTS, area), kind_clause(FACTS, kinds),
+                        node.summary_clause(FACTS)).group_by(FACTS.c[column]))
+                    for day, n in conn.execute(stmt):
+                        add(day, n if column == "reported_day" else 0, n if column == "closed_day" else 0)
+    return got_in, got_out
+
+
+def _weekly_statement(
+    area: AreaRef, period: Period, kinds: tuple[str, ...], node: NodeFilter | None, daily: bool
+) -> Select:
+    """(day or week, registered, closed) rows: the daily summary (no node, or a kind node), else the whole
+    weeks of the node summary."""
+    if daily:
+        t = DAILY
+        return (select(t.c.day, func.sum(t.c.registered), func.sum(t.c.closed))
+                .where(day_range(t, period), summary_area(t, area), kind_clause(t, kinds),
+                       t.c.kind == node.code if node else true())
+                .group_by(t.c.day))
+    t = WEEKLY
+    whole = split_weeks(period).whole or (0, 0)
+    return (select(t.c.week, func.sum(t.c.registered), func.sum(t.c.closed))
+            .where(t.c.node == node.key if node else true(), t.c.week >= whole[0], t.c.week < whole[1],
+                   summary_area(t, area), kind_clause(t, kinds))
+            .group_by(t.c.week))
 
 
 def _by_date(rows: list) -> dict[date, int]:

@@ -16,7 +16,23 @@ from sqlalchemy import ColumnElement, Engine, Select, and_, case, func, or_, sel
 
 from data.filters import AreaRef, Period, kind_clause, short_code
 from data.models import Area, CaseCard, CenterStaff, GridWorker, Institution, ServiceCenter
-from data.queries.base import CASES, CHILD_COLUMN, closed_in, open_at, registered_in
+from data.queries.base import (
+    CASES,
+    CHILD_COLUMN,
+    DAILY,
+    STANDING,
+    case_kind,
+    closed_in,
+    day_range,
+    instant,
+    open_at,
+    registered_in,
+    standing_rows,
+    sum_of,
+    summary_child,
+    township_rows,
+    uses_summaries,
+)
 from data.vocab import CardColor, CenterLevel, Kind, Level, Outcome, WorkerRole
 
 AREAS = Area.__table__
@@ -78,16 +94,42 @@ def child_metrics(engine: Engine, area: AreaRef, period: Period, kinds: tuple[st
     unit_clause, column = _children(area)
     units = select(AREAS.c.code, AREAS.c.name, AREAS.c.population, AREAS.c.lon, AREAS.c.lat).where(unit_clause)
     counts: dict[str, dict[str, int]] = {}
+    statements = (_summary_statements(engine, area, period, kinds) if uses_summaries(engine, area)
+                  else _count_statements(area, period, kinds, column))
     with engine.connect() as conn:
         frame = pd.DataFrame(conn.execute(units.order_by(AREAS.c.code)).all(),
                              columns=["code", "name", "population", "lon", "lat"])
-        for stmt, names in _count_statements(area, period, kinds, column):
+        for stmt, names in statements:
             for code, *values in conn.execute(stmt):
                 counts.setdefault(code, {}).update(zip(names, values, strict=True))
     return _assemble(frame, counts)
 
 
 Counted = tuple[Select, tuple[str, ...]]
+
+
+def _summary_statements(engine: Engine, area: AreaRef, period: Period, kinds: tuple[str, ...]) -> list[Counted]:
+    """The same counts for a city or county from the summaries: flows over the period, standing at its end.
+
+    A city's children are counties (the daily summary), a county's are townships (the township summary).
+    """
+    dispute = str(Kind.DISPUTE)
+    if area.level == Level.CITY:
+        t = DAILY
+        flows = select(t.c.county_code, sum_of(t.c.registered),
+                       sum_of(case((t.c.kind == dispute, t.c.closed), else_=0)),
+                       sum_of(case((t.c.kind == dispute, t.c.mediated), else_=0))).where(
+            day_range(t, period), kind_clause(t, kinds)).group_by(t.c.county_code)
+    else:
+        rows = township_rows(area, period, kinds)
+        flows = select(rows.c.township_code, sum_of(rows.c.registered),
+                       sum_of(case((rows.c.kind == dispute, rows.c.closed), else_=0)),
+                       sum_of(case((rows.c.kind == dispute, rows.c.mediated), else_=0))).group_by(
+            rows.c.township_code)
+    child = summary_child(STANDING, area)
+    standing = select(child, sum_of(STANDING.c.overdue), sum_of(STANDING.c.open_card3)).where(
+        standing_rows(engine, area, period.hi, kinds)).group_by(child)
+    return [(flows, ("cases", "handled", "mediated")), (standing, ("overdue", "red_cards"))]
 
 
 def _count_statements(area: AreaRef, period: Period, kinds: tuple[str, ...], column: str) -> list[Counted]:
@@ -99,12 +141,12 @@ def _count_statements(area: AreaRef, period: Period, kinds: tuple[str, ...], col
     """
     at = period.hi
     col = CASES.c[column]
-    disputes = and_(closed_in(area, period, kinds), CASES.c.kind == str(Kind.DISPUTE))
+    disputes = and_(closed_in(area, period, kinds), case_kind(area) == str(Kind.DISPUTE))
     mediated = CASES.c.outcome == str(Outcome.SUCCESS)
     standing = open_at(area, at, kinds)
     red_card = (
         select(CARDS.c.id)
-        .where(CARDS.c.case_id == CASES.c.id, CARDS.c.color == str(CardColor.RED), CARDS.c.issued_at < at)
+        .where(CARDS.c.case_id == CASES.c.id, CARDS.c.color == str(CardColor.RED), CARDS.c.issued_at < instant(at))
         .exists()
     )
     if area.level == Level.CITY:
@@ -112,13 +154,13 @@ def _count_statements(area: AreaRef, period: Period, kinds: tuple[str, ...], col
         return [
             (select(col, func.count()).where(registered_in(area, period, kinds)).group_by(col), ("cases",)),
             (select(col, func.count(), _n(mediated)).where(disputes).group_by(col), ("handled", "mediated")),
-            (select(key, _n(CASES.c.due_at < at), _n(red_card)).where(standing).group_by(key),
+            (select(key, _n(CASES.c.due_at < instant(at)), _n(red_card)).where(standing).group_by(key),
              ("overdue", "red_cards")),
         ]
     one_pass = (
         select(col, _n(registered_in(area, period, kinds)), _n(disputes), _n(and_(disputes, mediated)),
-               _n(and_(standing, CASES.c.due_at < at)), _n(and_(standing, red_card)))
-        .where(CASES.c.reported_at < at, area.clause(CASES), kind_clause(CASES, kinds))  # implied by each count
+               _n(and_(standing, CASES.c.due_at < instant(at))), _n(and_(standing, red_card)))
+        .where(CASES.c.reported_at < instant(at), area.clause(CASES), kind_clause(CASES, kinds))  # implied by each count
         .group_by(col)
     )
     return [(one_pass, ("cases", "handled", "mediated", "overdue", "red_cards"))]

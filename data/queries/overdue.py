@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import (
     CTE,
@@ -28,19 +29,39 @@ from sqlalchemy import (
     func,
     literal,
     not_,
+    or_,
     select,
+    union_all,
 )
 from sqlalchemy.sql.elements import KeyedColumnElement
+from sqlalchemy.sql.selectable import Subquery
 
 from data.filters import AreaRef, Period, kind_clause
 from data.models import Area, CaseCard, CaseEvent
-from data.queries.base import CASES, CHILD_COLUMN, open_at
+from data.models_summary import SumOverdueSpan
+from data.queries.base import (
+    CASES,
+    CHILD_COLUMN,
+    DAILY,
+    STANDING,
+    day_range,
+    instant,
+    midnight_day,
+    open_at,
+    standing_rows,
+    sum_of,
+    summary_area,
+    summary_child,
+    uses_summaries,
+)
 from data.rules import AGING_BUCKETS, DUE_SOON_HOURS
-from data.vocab import CARD_LABELS, CARD_ORDER, KIND_LABELS, Kind, Level
+from data.summaries import AGING_DAYS, MAX_SPAN_CLASS, day_number, from_day_number
+from data.vocab import CARD_LABELS, CARD_ORDER, KIND_LABELS, CardColor, Kind, Level
 
 AREAS = Area.__table__
 CARDS = CaseCard.__table__
 EVENTS = CaseEvent.__table__
+SPANS = SumOverdueSpan.__table__
 
 TOP_UNITS = 15
 DUE_SOON_LIST = 8
@@ -52,7 +73,7 @@ NO_CARD_LABEL = "无"
 
 def overdue_at(area: AreaRef, at: datetime, kinds: tuple[str, ...] = ()) -> ColumnElement[bool]:
     """Cases open at `at` whose due date has passed by then: the one definition every overdue figure uses."""
-    return and_(open_at(area, at, kinds), CASES.c.due_at < at)
+    return and_(open_at(area, at, kinds), CASES.c.due_at < instant(at))
 
 
 def card_rank(at: datetime) -> ColumnElement[Any]:
@@ -63,7 +84,7 @@ def card_rank(at: datetime) -> ColumnElement[Any]:
     rank = case(*[(CARDS.c.color == str(c), i + 1) for i, c in enumerate(CARD_ORDER)], else_=0)
     return (
         select(func.max(rank))
-        .where(CARDS.c.case_id == CASES.c.id, CARDS.c.issued_at < at)
+        .where(CARDS.c.case_id == CASES.c.id, CARDS.c.issued_at < instant(at))
         .correlate(CASES)
         .scalar_subquery()
     )
@@ -112,11 +133,14 @@ def overdue_summary(engine: Engine, area: AreaRef, period: Period, kinds: tuple[
     once; equals the home page's card counts), due_24h, due_48h (open, falling due within that many hours).
     """
     at = period.hi
+    if uses_summaries(engine, area):
+        return _summary_from_snapshot(engine, area, period, kinds)
     inner = _first(select(CASES.c.due_at, card_rank(at).label("r")).where(open_at(area, at, kinds)), "open_now")
-    soon = [_count(and_(inner.c.due_at > at, inner.c.due_at <= at + timedelta(hours=h))).label(f"due_{h}h")
+    soon = [_count(and_(inner.c.due_at > instant(at), inner.c.due_at <= instant(at + timedelta(hours=h))))
+            .label(f"due_{h}h")
             for h in DUE_SOON_HOURS]
     stmt = select(
-        _count(inner.c.due_at < at).label("overdue"),
+        _count(inner.c.due_at < instant(at)).label("overdue"),
         *[_count(inner.c.r == i + 1).label(str(c)) for i, c in enumerate(CARD_ORDER)],
         *soon,
     )
@@ -124,13 +148,65 @@ def overdue_summary(engine: Engine, area: AreaRef, period: Period, kinds: tuple[
     return frame.astype(int)
 
 
+def _summary_from_snapshot(engine: Engine, area: AreaRef, period: Period, kinds: tuple[str, ...]) -> pd.DataFrame:
+    """overdue_summary for a city or county: the standing snapshot, plus the few cases falling due soon."""
+    at = period.hi
+    t = STANDING.c
+    stmt = select(sum_of(t.overdue), sum_of(t.open_card1), sum_of(t.open_card2), sum_of(t.open_card3)).where(
+        standing_rows(engine, area, at, kinds))
+    due = falling_due(area, at, kinds, max(DUE_SOON_HOURS))
+    soon = select(*[_count(due.c.due_at <= instant(at + timedelta(hours=h))) for h in DUE_SOON_HOURS])
+    with engine.connect() as conn:
+        overdue, c1, c2, c3 = (int(v) for v in conn.execute(stmt).one())
+        due = [int(v) for v in conn.execute(soon).one()]
+    row = {"overdue": overdue, **dict(zip([str(c) for c in CARD_ORDER], (c1 - c2, c2 - c3, c3), strict=True)),
+           **{f"due_{h}h": n for h, n in zip(DUE_SOON_HOURS, due, strict=True)}}
+    return pd.DataFrame([row]).astype(int)
+
+
+def overdue_spans(area: AreaRef, at: datetime, kinds: tuple[str, ...]) -> Subquery:
+    """The cases of a city or county overdue at midnight `at`, from the spans table, with their area and unit.
+
+    One short index range per span class: a span of class k (length < 2^(k+1) days) that covers day D started
+    within the 2^(k+1) − 1 days up to D; open-ended spans (class −1) only need to have started.
+    """
+    day = day_number(at.date())
+    t = SPANS
+    cols = [t.c.case_id, t.c.county_code, t.c.township_code, t.c.kind, t.c.unit]
+    where = and_(summary_area(t, area), kind_clause(t, kinds))
+    parts = [select(*cols).where(t.c.span_class == -1, t.c.start_day <= day, where)]
+    parts += [select(*cols).where(t.c.span_class == k, t.c.start_day >= day - 2 ** (k + 1) + 2,
+                                  t.c.start_day <= day, t.c.end_day > day, where)
+              for k in range(MAX_SPAN_CLASS + 1)]
+    return union_all(*parts).subquery("overdue_now")
+
+
+def overdue_cases(engine: Engine, area: AreaRef, at: datetime, kinds: tuple[str, ...]) -> ColumnElement[bool]:
+    """Condition on the case table: overdue at `at` (through the spans table for a city or county)."""
+    if uses_summaries(engine, area) and midnight_day(at) is not None:
+        return CASES.c.id.in_(select(overdue_spans(area, at, kinds).c.case_id))
+    return overdue_at(area, at, kinds)
+
+
+def _standing_by_child(engine: Engine, area: AreaRef, period: Period, kinds: tuple[str, ...],
+                       measures: dict[str, ColumnElement[Any]]) -> Subquery:
+    """Standing-snapshot sums per child (code first), for a city or county at the end of the period."""
+    child = summary_child(STANDING, area)
+    return (select(child.label("code"), *[sum_of(m).label(name) for name, m in measures.items()])
+            .where(standing_rows(engine, area, period.hi, kinds)).group_by(child).subquery())
+
+
 def overdue_by_child(engine: Engine, area: AreaRef, period: Period, kinds: tuple[str, ...] = ()) -> pd.DataFrame:
     """Overdue cases per child area at the end of the period, every child listed (zeros too), most first.
 
     Columns: code (full child code), name, overdue.
     """
-    rows = _first(select(CASES.c[group_column(area)].label("code")).where(overdue_at(area, period.hi, kinds)), "od")
-    counts = select(rows.c.code, func.count().label("n")).group_by(rows.c.code).subquery()
+    if uses_summaries(engine, area):
+        counts = _standing_by_child(engine, area, period, kinds, {"n": STANDING.c.overdue})
+    else:
+        rows = _first(select(CASES.c[group_column(area)].label("code")).where(overdue_at(area, period.hi, kinds)),
+                      "od")
+        counts = select(rows.c.code, func.count().label("n")).group_by(rows.c.code).subquery()
     kids = _children(area)
     n = func.coalesce(counts.c.n, 0)
     stmt = (
@@ -149,7 +225,10 @@ def overdue_by_unit(
 
     Columns: unit, overdue.
     """
-    rows = _first(select(CASES.c.responsible_unit.label("unit")).where(overdue_at(area, period.hi, kinds)), "od")
+    if uses_summaries(engine, area):
+        rows = overdue_spans(area, period.hi, kinds)
+    else:
+        rows = _first(select(CASES.c.responsible_unit.label("unit")).where(overdue_at(area, period.hi, kinds)), "od")
     n = func.count()
     stmt = select(rows.c.unit, n.label("overdue")).group_by(rows.c.unit).order_by(n.desc(), rows.c.unit).limit(limit)
     return _frame(engine, stmt, ["unit", "overdue"]).astype({"overdue": int})
@@ -157,7 +236,7 @@ def overdue_by_unit(
 
 def _aging_bucket(at: datetime) -> ColumnElement[Any]:
     """Index of the AGING_BUCKETS bucket of days past due, as due_at comparisons (portable, index-friendly)."""
-    whens = [(CASES.c.due_at >= at - timedelta(days=upper), i)
+    whens = [(CASES.c.due_at >= instant(at - timedelta(days=upper)), i)
              for i, (_label, _lower, upper) in enumerate(AGING_BUCKETS) if math.isfinite(upper)]
     return case(*whens, else_=len(AGING_BUCKETS) - 1)
 
@@ -168,13 +247,25 @@ def overdue_aging(engine: Engine, area: AreaRef, period: Period, kinds: tuple[st
     Columns: bucket (label, e.g. "3–7天"), overdue.
     """
     at = period.hi
+    labels = [label for label, _lo, _hi in AGING_BUCKETS]
+    if uses_summaries(engine, area):
+        return pd.DataFrame({"bucket": labels, "overdue": _aging_from_snapshot(engine, area, period, kinds)})
     bucket = _aging_bucket(at).label("b")
     inner = _first(select(bucket).where(overdue_at(area, at, kinds)), "od")
     stmt = select(inner.c.b, func.count()).group_by(inner.c.b)
     with engine.connect() as conn:
         counts = {int(b): int(n) for b, n in conn.execute(stmt).all()}
-    labels = [label for label, _lo, _hi in AGING_BUCKETS]
     return pd.DataFrame({"bucket": labels, "overdue": [counts.get(i, 0) for i in range(len(labels))]})
+
+
+def _aging_from_snapshot(engine: Engine, area: AreaRef, period: Period, kinds: tuple[str, ...]) -> list[int]:
+    """Overdue per aging bucket from the snapshot's "more than N days past due" counts (differences of them)."""
+    t = STANDING.c
+    columns = [t.overdue, *[t[f"overdue_{n}"] for n in AGING_DAYS]]
+    with engine.connect() as conn:
+        above = [int(v) for v in conn.execute(select(*[sum_of(c) for c in columns]).where(
+            standing_rows(engine, area, period.hi, kinds))).one()]
+    return [above[i] - above[i + 1] for i in range(len(above) - 1)] + [above[-1]]
 
 
 def cards_by_child(engine: Engine, area: AreaRef, period: Period, kinds: tuple[str, ...] = ()) -> pd.DataFrame:
@@ -183,12 +274,19 @@ def cards_by_child(engine: Engine, area: AreaRef, period: Period, kinds: tuple[s
     Columns: code, name, blue, yellow, red (a case counts once, under its most severe card issued by then).
     """
     at = period.hi
-    col = CASES.c[group_column(area)]
-    inner = _first(select(col.label("code"), card_rank(at).label("r")).where(overdue_at(area, at, kinds)), "od")
-    per_color = [_count(inner.c.r == i + 1).label(str(c)) for i, c in enumerate(CARD_ORDER)]
-    counts = (
-        select(inner.c.code, *per_color, _count(inner.c.r > 0).label("carded")).group_by(inner.c.code).subquery()
-    )
+    if uses_summaries(engine, area):
+        t = STANDING.c
+        counts = _standing_by_child(engine, area, period, kinds, {
+            str(CardColor.BLUE): t.overdue_card1 - t.overdue_card2, str(CardColor.YELLOW): t.overdue_card2 -
+            t.overdue_card3, str(CardColor.RED): t.overdue_card3, "carded": t.overdue_card1})
+    else:
+        col = CASES.c[group_column(area)]
+        inner = _first(select(col.label("code"), card_rank(at).label("r")).where(overdue_at(area, at, kinds)), "od")
+        per_color = [_count(inner.c.r == i + 1).label(str(c)) for i, c in enumerate(CARD_ORDER)]
+        counts = (
+            select(inner.c.code, *per_color, _count(inner.c.r > 0).label("carded")).group_by(inner.c.code)
+            .subquery()
+        )
     kids = _children(area)
     colors = [func.coalesce(counts.c[str(c)], 0).label(str(c)) for c in CARD_ORDER]
     stmt = (
@@ -217,7 +315,7 @@ def bucket_index(column: KeyedColumnElement[Any], edges: Sequence[datetime]) -> 
         if lo == hi:
             return literal(lo, Integer())
         mid = (lo + hi + 1) // 2
-        return case((column < edges[mid], between(lo, mid - 1)), else_=between(mid, hi))
+        return case((column < instant(edges[mid]), between(lo, mid - 1)), else_=between(mid, hi))
 
     return between(0, len(edges) - 1)
 
@@ -228,11 +326,13 @@ def cards_by_week(engine: Engine, area: AreaRef, period: Period, kinds: tuple[st
     Columns: week (Monday, date), blue, yellow, red.
     """
     weeks = week_starts(period)
+    if uses_summaries(engine, area):
+        return _cards_by_week_summary(engine, area, period, kinds, weeks)
     edges = [datetime.combine(w, datetime.min.time()) for w in weeks[1:]]
     issued = (
         select(bucket_index(CARDS.c.issued_at, [period.lo, *edges]).label("w"), CARDS.c.color)
         .select_from(CARDS.join(CASES, CASES.c.id == CARDS.c.case_id))
-        .where(CARDS.c.issued_at >= period.lo, CARDS.c.issued_at < period.hi, area.clause(CASES),
+        .where(CARDS.c.issued_at >= instant(period.lo), CARDS.c.issued_at < instant(period.hi), area.clause(CASES),
                kind_clause(CASES, kinds))
         .subquery()
     )
@@ -248,6 +348,23 @@ def cards_by_week(engine: Engine, area: AreaRef, period: Period, kinds: tuple[st
     return frame
 
 
+def _cards_by_week_summary(
+    engine: Engine, area: AreaRef, period: Period, kinds: tuple[str, ...], weeks: list[date]
+) -> pd.DataFrame:
+    """cards_by_week for a city or county: the daily summary's cards issued per day, added up per week."""
+    t = DAILY.c
+    stmt = (select(t.day, *[func.sum(t[f"{c}_cards"]) for c in CARD_ORDER])
+            .where(day_range(DAILY, period), summary_area(DAILY, area), kind_clause(DAILY, kinds))
+            .group_by(t.day))
+    totals = np.zeros((len(weeks), len(CARD_ORDER)), dtype=np.int64)
+    with engine.connect() as conn:
+        for day, *counts in conn.execute(stmt):
+            totals[(from_day_number(day) - weeks[0]).days // 7] += [int(n) for n in counts]
+    frame = pd.DataFrame(totals, columns=[str(c) for c in CARD_ORDER])
+    frame.insert(0, "week", weeks)
+    return frame
+
+
 def due_soon_cases(
     engine: Engine, area: AreaRef, period: Period, kinds: tuple[str, ...] = (),
     hours: int = max(DUE_SOON_HOURS), limit: int = DUE_SOON_LIST,
@@ -256,14 +373,26 @@ def due_soon_cases(
 
     Columns: id, case_no, kind, unit, due_at.
     """
-    at = period.hi
-    stmt = (
-        select(CASES.c.id, CASES.c.case_no, CASES.c.kind, CASES.c.responsible_unit, CASES.c.due_at)
-        .where(open_at(area, at, kinds), CASES.c.due_at > at, CASES.c.due_at <= at + timedelta(hours=hours))
-        .order_by(CASES.c.due_at, CASES.c.id)
-        .limit(limit)
-    )
+    soon = falling_due(area, period.hi, kinds, hours)
+    stmt = (select(soon.c.id, soon.c.case_no, soon.c.kind, soon.c.responsible_unit, soon.c.due_at)
+            .order_by(soon.c.due_at, soon.c.id).limit(limit))
     return _frame(engine, stmt, ["id", "case_no", "kind", "unit", "due_at"])
+
+
+def falling_due(area: AreaRef, at: datetime, kinds: tuple[str, ...], hours: int) -> Subquery:
+    """Cases open at `at` that fall due within `hours` after it.
+
+    The due-date window is read first (a range of the due_at index: a day or two of cases), so no area or
+    kind index can lure the planner into walking a whole county instead.
+    """
+    c = CASES.c
+    window = _first(select(c.id, c.case_no, c.kind, c.responsible_unit, c.due_at, c.reported_at, c.closed_at,
+                           c.county_code, c.township_code, c.village_code, c.grid_code)
+                    .where(c.due_at > instant(at), c.due_at <= instant(at + timedelta(hours=hours))), "due_window")
+    w = window.c
+    return (select(window).where(w.reported_at < instant(at), or_(w.closed_at.is_(None), w.closed_at >= instant(at)),
+                                 area.clause(window), kind_clause(window, kinds))
+            .subquery("falling_due"))
 
 
 # --- the overdue table: browser request → whitelisted, typed SQL -----------------------------------------------
@@ -457,14 +586,14 @@ def _overdue_days_clause(op: str, x: float, at: datetime) -> ColumnElement[bool]
     due = CASES.c.due_at
     if op in ("eq", "ne"):
         if x != int(x):
-            return false() if op == "eq" else due < at
-        inside = and_(due >= at - timedelta(days=x), due < at - timedelta(days=x - 1))
+            return false() if op == "eq" else due < instant(at)
+        inside = and_(due >= instant(at - timedelta(days=x)), due < instant(at - timedelta(days=x - 1)))
         return inside if op == "eq" else not_(inside)
     lower = {"gt": math.floor(x) + 1, "ge": math.ceil(x)}.get(op)
     upper = {"lt": math.ceil(x) - 1, "le": math.floor(x)}.get(op)
     if lower is not None:
-        return due < at - timedelta(days=lower - 1)
-    return due >= at - timedelta(days=upper)
+        return due < instant(at - timedelta(days=lower - 1))
+    return due >= instant(at - timedelta(days=upper))
 
 
 def _filter_clause(f: ColumnFilter, exprs: Mapping[str, ColumnElement[Any]], at: datetime) -> ColumnElement[bool]:
@@ -474,7 +603,8 @@ def _filter_clause(f: ColumnFilter, exprs: Mapping[str, ColumnElement[Any]], at:
         return _overdue_days_clause(f.op, float(f.value), at)  # type: ignore[arg-type]
     expr = exprs[f.column]
     if kind == DATE:
-        start, end = f.value  # type: ignore[misc]
+        lo, hi = f.value  # type: ignore[misc]
+        start, end = instant(lo), instant(hi)
         return {"lt": expr < start, "le": expr < end, "gt": expr >= end, "ge": expr >= start,
                 "ne": not_(and_(expr >= start, expr < end))}.get(f.op, and_(expr >= start, expr < end))
     if kind == LABEL:
@@ -509,7 +639,7 @@ def overdue_cases_page(
     }
     source = CASES.outerjoin(town, town.c.code == CASES.c.township_code).outerjoin(
         village, village.c.code == CASES.c.village_code)
-    where = and_(overdue_at(area, at, kinds), *[_filter_clause(f, exprs, at) for f in request.filters])
+    where = and_(overdue_cases(engine, area, at, kinds), *[_filter_clause(f, exprs, at) for f in request.filters])
     sort_exprs = {**exprs, "kind": _kind_order(), "overdue_days": CASES.c.due_at}
     order = []
     for column, descending in request.sort:
@@ -548,8 +678,9 @@ def case_timeline(engine: Engine, area: AreaRef, period: Period, case_id: int) -
     """
     in_area = select(CASES.c.id).where(CASES.c.id == case_id, area.clause(CASES)).scalar_subquery()
     events = select(EVENTS.c.at, EVENTS.c.step, EVENTS.c.level).where(
-        EVENTS.c.case_id == in_area, EVENTS.c.at < period.hi)
-    cards = select(CARDS.c.issued_at, CARDS.c.color).where(CARDS.c.case_id == in_area, CARDS.c.issued_at < period.hi)
+        EVENTS.c.case_id == in_area, EVENTS.c.at < instant(period.hi))
+    cards = select(CARDS.c.issued_at, CARDS.c.color).where(CARDS.c.case_id == in_area,
+                                                             CARDS.c.issued_at < instant(period.hi))
     with engine.connect() as conn:
         rows = [(at, "event", step, level) for at, step, level in conn.execute(events).all()]
         rows += [(at, "card", color, None) for at, color in conn.execute(cards).all()]

@@ -12,13 +12,28 @@ from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 
 import pandas as pd
-from sqlalchemy import Engine, func, select
+from sqlalchemy import ColumnElement, Engine, func, select
 
 from data.filters import AreaRef, Period, kind_clause
 from data.models import Area, CaseCard
-from data.queries.base import CASES, open_at, registered_in
+from data.queries.base import (
+    CASES,
+    DAILY,
+    STANDING,
+    day_range,
+    instant,
+    open_at,
+    registered_in,
+    standing_rows,
+    sum_of,
+    summary_area,
+    summary_child,
+    uses_summaries,
+)
+from data.queries.flow import flow_rows
 from data.queries.overdue import bucket_index, group_column, overdue_summary
 from data.queries.summary import disputes_handled
+from data.summaries import from_day_number
 from data.vocab import HANDLING_ORDER, CardColor, Kind, Level
 
 AREAS = Area.__table__
@@ -40,9 +55,13 @@ def screen_kpis(engine: Engine, area: AreaRef, period: Period, kinds: tuple[str,
     the period) and red_cards (open cases whose most severe card is red then, as on the home page).
     """
     day = Period(period.end, period.end)
+    if uses_summaries(engine, area):
+        stmt = select(sum_of(DAILY.c.registered)).where(day_range(DAILY, day),
+                                                       summary_area(DAILY, area), kind_clause(DAILY, kinds))
+    else:
+        stmt = select(func.count()).select_from(CASES).where(registered_in(area, day, kinds))
     with engine.connect() as conn:
-        today = conn.execute(select(func.count()).select_from(CASES).where(registered_in(area, day, kinds)))
-        intake_today = int(today.scalar_one())
+        intake_today = int(conn.execute(stmt).scalar_one())
     disputes = disputes_handled(engine, area, period).iloc[0]
     standing = overdue_summary(engine, area, period, kinds).iloc[0]
     return pd.DataFrame({
@@ -59,9 +78,14 @@ def open_by_child(engine: Engine, area: AreaRef, period: Period, kinds: tuple[st
 
     Columns: code (full code, the map's feature id), name, open.
     """
-    rows = select(CASES.c[group_column(area)].label("code")).where(open_at(area, period.hi, kinds))
-    open_now = rows.cte("open_now").prefix_with("MATERIALIZED")  # filter first (see overdue._first)
-    counts = select(open_now.c.code, func.count().label("n")).group_by(open_now.c.code).subquery()
+    if uses_summaries(engine, area):
+        child = summary_child(STANDING, area)
+        counts = (select(child.label("code"), sum_of(STANDING.c.open).label("n"))
+                  .where(standing_rows(engine, area, period.hi, kinds)).group_by(child).subquery())
+    else:
+        rows = select(CASES.c[group_column(area)].label("code")).where(open_at(area, period.hi, kinds))
+        open_now = rows.cte("open_now").prefix_with("MATERIALIZED")  # filter first (see overdue._first)
+        counts = select(open_now.c.code, func.count().label("n")).group_by(open_now.c.code).subquery()
     cond = AREAS.c.code == area.code if area.level == Level.GRID else AREAS.c.parent_code == area.code
     n = func.coalesce(counts.c.n, 0)
     stmt = (
@@ -87,6 +111,11 @@ def monthly_intake(engine: Engine, area: AreaRef, period: Period, kinds: tuple[s
     months = trend_months(period.end)
     edges = [datetime.combine(m, datetime.min.time()) for m in months]
     span = Period(months[0], period.end)
+    if uses_summaries(engine, area):
+        counts = _monthly_from_daily(engine, area, span, kinds, months)
+        shown = [str(k) for k in (kinds or tuple(Kind))]
+        return pd.DataFrame([(m, k, counts.get((i, k), 0)) for i, m in enumerate(months) for k in shown],
+                            columns=["month", "kind", "cases"])
     issued = (
         select(bucket_index(CASES.c.reported_at, edges).label("m"), CASES.c.kind)
         .where(registered_in(area, span, kinds))
@@ -100,16 +129,38 @@ def monthly_intake(engine: Engine, area: AreaRef, period: Period, kinds: tuple[s
     return pd.DataFrame(records, columns=["month", "kind", "cases"])
 
 
+def _monthly_from_daily(
+    engine: Engine, area: AreaRef, span: Period, kinds: tuple[str, ...], months: list[date]
+) -> dict[tuple[int, str], int]:
+    """Registrations per (month index, kind) from the daily summary."""
+    t = DAILY.c
+    stmt = (select(t.day, t.kind, func.sum(t.registered))
+            .where(day_range(DAILY, span), summary_area(DAILY, area), kind_clause(DAILY, kinds))
+            .group_by(t.day, t.kind))
+    index = {m: i for i, m in enumerate(months)}
+    counts: dict[tuple[int, str], int] = {}
+    with engine.connect() as conn:
+        for day, kind, n in conn.execute(stmt):
+            key = (index[from_day_number(day).replace(day=1)], str(kind))
+            counts[key] = counts.get(key, 0) + int(n)
+    return counts
+
+
 def flow_levels(engine: Engine, area: AreaRef, period: Period, kinds: tuple[str, ...] = ()) -> pd.DataFrame:
     """Cases registered in the period by the level that first handled them and the level that finished them.
 
     Columns: first_level, final_level, cases (only pairs that occur), in HANDLING_ORDER.
     """
-    stmt = (
-        select(CASES.c.first_level, CASES.c.final_level, func.count())
-        .where(registered_in(area, period, kinds))
-        .group_by(CASES.c.first_level, CASES.c.final_level)
-    )
+    if uses_summaries(engine, area):
+        rows = flow_rows(area, period, kinds, None)
+        stmt = select(rows.c.first_level, rows.c.final_level, func.sum(rows.c.cases)).group_by(
+            rows.c.first_level, rows.c.final_level)
+    else:
+        stmt = (
+            select(CASES.c.first_level, CASES.c.final_level, func.count())
+            .where(registered_in(area, period, kinds))
+            .group_by(CASES.c.first_level, CASES.c.final_level)
+        )
     frame = _rows(engine, stmt, ["first_level", "final_level", "cases"])
     order = {str(lv): i for i, lv in enumerate(HANDLING_ORDER)}
     frame = frame.assign(a=frame["first_level"].map(order), b=frame["final_level"].map(order))
@@ -142,12 +193,25 @@ def latest_red_cards(
             .outerjoin(town, town.c.code == CASES.c.township_code)
             .outerjoin(village, village.c.code == CASES.c.village_code)
         )
-        .where(CARDS.c.color == str(CardColor.RED), CARDS.c.issued_at < period.hi, area.clause(CASES),
-               kind_clause(CASES, kinds))
+        .where(CARDS.c.color == str(CardColor.RED), CARDS.c.issued_at < instant(period.hi),
+               *(_walk_cards(area, kinds) if uses_summaries(engine, area) else (area.clause(CASES),
+                                                                                 kind_clause(CASES, kinds))))
         .order_by(CARDS.c.issued_at.desc(), CARDS.c.id.desc())
         .limit(limit)
     )
     return _rows(engine, stmt, ["case_no", "township", "village", "unit", "issued_at"])
+
+
+def _walk_cards(area: AreaRef, kinds: tuple[str, ...]) -> tuple[ColumnElement[bool], ...]:
+    """The area and kinds as conditions no case index can serve, for a city or county: then the cards are walked
+    newest first (their issued_at index) and each joined case tested, stopping at the limit — a county holds a
+    fifth of the cards, so that is a few hundred rows, where the county's case index meant all of its cases."""
+    conds: list[ColumnElement[bool]] = []
+    if area.level != Level.CITY:
+        conds.append(CASES.c.county_code.concat("") == area.code)
+    if kinds:
+        conds.append(CASES.c.kind.concat("").in_([str(k) for k in kinds]))
+    return tuple(conds)
 
 
 def _positions(coords: object) -> Iterator[tuple[float, float]]:

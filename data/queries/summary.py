@@ -5,10 +5,22 @@ from __future__ import annotations
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import Engine, and_, case, func, or_, select
+from sqlalchemy import Engine, Select, and_, case, func, or_, select
 
 from data.filters import AreaRef, Period
 from data.models import Area, Case, CaseCard, CenterStaff, GridWorker, Institution, ServiceCenter
+from data.queries.base import (
+    DAILY,
+    STANDING,
+    case_kind,
+    day_range,
+    instant,
+    standing_rows,
+    sum_of,
+    summary_area,
+    uses_summaries,
+)
+from data.summaries import day_number
 from data.vocab import CARD_ORDER, Kind, Level, Outcome, WorkerRole
 
 CASES = Case.__table__
@@ -20,15 +32,20 @@ def disputes_handled(engine: Engine, area: AreaRef, period: Period) -> pd.DataFr
 
     Columns: handled, mediated, success_rate (percent, NaN when nothing was handled).
     """
-    stmt = select(
-        func.count().label("handled"),
-        func.coalesce(func.sum(case((CASES.c.outcome == str(Outcome.SUCCESS), 1), else_=0)), 0).label("mediated"),
-    ).where(
-        CASES.c.kind == str(Kind.DISPUTE),
-        CASES.c.closed_at >= period.lo,
-        CASES.c.closed_at < period.hi,
-        area.clause(CASES),
-    )
+    if uses_summaries(engine, area):
+        stmt = select(sum_of(DAILY.c.closed).label("handled"), sum_of(DAILY.c.mediated).label("mediated")).where(
+            day_range(DAILY, period), DAILY.c.kind == str(Kind.DISPUTE),
+            summary_area(DAILY, area))
+    else:
+        stmt = select(
+            func.count().label("handled"),
+            func.coalesce(func.sum(case((CASES.c.outcome == str(Outcome.SUCCESS), 1), else_=0)), 0).label("mediated"),
+        ).where(
+            case_kind(area) == str(Kind.DISPUTE),
+            CASES.c.closed_at >= instant(period.lo),
+            CASES.c.closed_at < instant(period.hi),
+            area.clause(CASES),
+        )
     with engine.connect() as conn:
         row = conn.execute(stmt).one()
     handled, mediated = int(row.handled), int(row.mediated)
@@ -42,19 +59,10 @@ def first_petitions(engine: Engine, area: AreaRef, period: Period) -> pd.DataFra
     Columns: current, previous, yoy (percent change, NaN when the previous count is 0).
     """
     before = period.year_before()
-
-    def count_in(p: Period):
-        return func.coalesce(
-            func.sum(case((and_(CASES.c.reported_at >= p.lo, CASES.c.reported_at < p.hi), 1), else_=0)), 0
-        )
-
-    stmt = select(count_in(period).label("current"), count_in(before).label("previous")).where(
-        CASES.c.kind == str(Kind.PETITION),
-        CASES.c.is_first_petition.is_(True),
-        CASES.c.reported_at >= before.lo,
-        CASES.c.reported_at < period.hi,
-        area.clause(CASES),
-    )
+    if uses_summaries(engine, area):
+        stmt = _first_petitions_summary(area, period, before)
+    else:
+        stmt = _first_petitions_raw(area, period, before)
     with engine.connect() as conn:
         row = conn.execute(stmt).one()
     cur, prev = int(row.current), int(row.previous)
@@ -62,21 +70,58 @@ def first_petitions(engine: Engine, area: AreaRef, period: Period) -> pd.DataFra
     return pd.DataFrame({"current": [cur], "previous": [prev], "yoy": [yoy]})
 
 
+def _first_petitions_summary(area: AreaRef, period: Period, before: Period) -> Select:
+    """First-time petitions registered in each period, from the daily summary."""
+
+    def count_in(p: Period):
+        return sum_of(case((day_range(DAILY, p), DAILY.c.first_petitions), else_=0))
+
+    return select(count_in(period).label("current"), count_in(before).label("previous")).where(
+        DAILY.c.kind == str(Kind.PETITION), summary_area(DAILY, area),
+        DAILY.c.day >= day_number(before.start), DAILY.c.day < day_number(period.end) + 1)
+
+
+def _first_petitions_raw(area: AreaRef, period: Period, before: Period) -> Select:
+    """First-time petitions registered in each period, from the case table (a small area)."""
+
+    def count_in(p: Period):
+        return func.coalesce(
+            func.sum(case((and_(CASES.c.reported_at >= instant(p.lo), CASES.c.reported_at < instant(p.hi)), 1),
+                          else_=0)), 0
+        )
+
+    return select(count_in(period).label("current"), count_in(before).label("previous")).where(
+        case_kind(area) == str(Kind.PETITION),
+        CASES.c.is_first_petition.is_(True),
+        CASES.c.reported_at >= instant(before.lo),
+        CASES.c.reported_at < instant(period.hi),
+        area.clause(CASES),
+    )
+
+
 def open_cases_and_cards(engine: Engine, area: AreaRef, at: datetime) -> pd.DataFrame:
     """Cases open at instant `at` and the highest card standing on each of them by then.
 
     Columns: open, blue, yellow, red (a case counts once, under its most severe card).
     """
+    rows = standing_rows(engine, area, at, ()) if uses_summaries(engine, area) else None
+    if rows is not None:
+        t = STANDING.c
+        stmt = select(sum_of(t.open), sum_of(t.open_card1), sum_of(t.open_card2), sum_of(t.open_card3)).where(rows)
+        with engine.connect() as conn:
+            n_open, c1, c2, c3 = (int(v) for v in conn.execute(stmt).one())
+        return pd.DataFrame({"open": [n_open], **{str(c): [n] for c, n in zip(CARD_ORDER, (c1 - c2, c2 - c3, c3),
+                                                                                   strict=True)}})
     open_clause = and_(
-        CASES.c.reported_at < at,
-        or_(CASES.c.closed_at.is_(None), CASES.c.closed_at >= at),
+        CASES.c.reported_at < instant(at),
+        or_(CASES.c.closed_at.is_(None), CASES.c.closed_at >= instant(at)),
         area.clause(CASES),
     )
     rank = case(*[(CARDS.c.color == str(c), i + 1) for i, c in enumerate(CARD_ORDER)], else_=0)
     top = (
         select(CARDS.c.case_id, func.max(rank).label("r"))
         .join(CASES, CASES.c.id == CARDS.c.case_id)
-        .where(CARDS.c.issued_at < at, open_clause)
+        .where(CARDS.c.issued_at < instant(at), open_clause)
         .group_by(CARDS.c.case_id)
         .subquery()
     )
@@ -137,9 +182,13 @@ _AREA_SELF = {Level.COUNTY: "county_code", Level.TOWNSHIP: "township_code", Leve
 
 def cases_registered(engine: Engine, area: AreaRef, period: Period) -> int:
     """Cases of every kind registered in the period."""
-    stmt = select(func.count()).select_from(CASES).where(
-        CASES.c.reported_at >= period.lo, CASES.c.reported_at < period.hi, area.clause(CASES)
-    )
+    if uses_summaries(engine, area):
+        stmt = select(sum_of(DAILY.c.registered)).where(day_range(DAILY, period),
+                                                       summary_area(DAILY, area))
+    else:
+        stmt = select(func.count()).select_from(CASES).where(
+            CASES.c.reported_at >= instant(period.lo), CASES.c.reported_at < instant(period.hi), area.clause(CASES)
+        )
     with engine.connect() as conn:
         return int(conn.execute(stmt).scalar_one())
 

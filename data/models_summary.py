@@ -1,0 +1,238 @@
+"""Summary tables: the case data pre-aggregated so that no city or county view scans the case table.
+
+Every table is derived from `cases`, `case_events` and `case_cards` by `data.summaries.rebuild` and nothing
+else writes them; `data.maintenance.after_cases_changed` rebuilds them after every demo build and import, so
+they are always exactly in step with the cases. Days are stored as integers (days since 1970-01-01, see
+`data.summaries.day_number`): the same arithmetic on SQLite and PostgreSQL, and compact keys.
+
+Grains: the monthly tables hold whole calendar months (keyed by the day number of the month's first day); the
+days at a period's ends that do not fill a month are read from `sum_cases` (one narrow row per case, clustered
+by the day reported). Area keys stop at the township: views of a township or anything below it read the case
+table through its selective indexes (a township holds under 1% of the cases).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Float, Index, Integer, LargeBinary, SmallInteger, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from data.models import CODE, Base
+
+# SQLite: store rows in primary-key order (the key is the index every query range-scans).
+_CLUSTERED = {"sqlite_with_rowid": False}
+
+
+class SumCase(Base):
+    """One narrow row per case: its keys, its day numbers and its stage durations, without the case text.
+
+    The source of every other summary, the days at a period's ends, and what the stage-time percentiles read
+    (no join of the events). Card days are the first day a card of at least that severity was issued
+    (1 blue or worse, 2 yellow or worse, 3 red).
+    """
+
+    __tablename__ = "sum_cases"
+
+    reported_day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    county_code: Mapped[str] = mapped_column(CODE)
+    township_code: Mapped[str] = mapped_column(CODE)
+    kind: Mapped[str] = mapped_column(String(10))
+    category: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(16))
+    first_level: Mapped[str] = mapped_column(String(10))
+    final_level: Mapped[str] = mapped_column(String(10))
+    mode: Mapped[str] = mapped_column(String(16))
+    is_open: Mapped[int] = mapped_column(SmallInteger)  # status is `open` (still being handled)
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    first_petition: Mapped[int] = mapped_column(SmallInteger)
+    reported_month: Mapped[int] = mapped_column(Integer)
+    closed_day: Mapped[int | None] = mapped_column(Integer)
+    closed_month: Mapped[int | None] = mapped_column(Integer)
+    due_day: Mapped[int] = mapped_column(Integer)
+    card1_day: Mapped[int | None] = mapped_column(Integer)
+    card2_day: Mapped[int | None] = mapped_column(Integer)
+    card3_day: Mapped[int | None] = mapped_column(Integer)
+    dispatch: Mapped[float | None] = mapped_column(Float)  # hours, NULL when the stage was not reached
+    accept: Mapped[float | None] = mapped_column(Float)
+    close: Mapped[float | None] = mapped_column(Float)
+    total: Mapped[float | None] = mapped_column(Float)
+
+    __table_args__ = (
+        Index("ix_sum_cases_county_reported", "county_code", "reported_day"),
+        Index("ix_sum_cases_closed", "closed_day"),
+        Index("ix_sum_cases_county_closed", "county_code", "closed_day"),
+        _CLUSTERED,
+    )
+
+
+class SumFlow(Base):
+    """Intake per month, county and every flow-diagram key (channel → kind → levels → outcome) and mode.
+
+    `outcome` is the flow's outcome key: `open` while being handled, '' for a closed case without outcome.
+    Rows with county_code '' add up the whole city.
+    """
+
+    __tablename__ = "sum_flow"
+
+    month: Mapped[int] = mapped_column(Integer, primary_key=True)
+    county_code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    first_level: Mapped[str] = mapped_column(String(10), primary_key=True)
+    final_level: Mapped[str] = mapped_column(String(10), primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(16), primary_key=True)
+    mode: Mapped[str] = mapped_column(String(16), primary_key=True)
+    cases: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (_CLUSTERED,)
+
+
+class SumClosed(Base):
+    """Cases closed per month, county, kind and category, and how many of them were 化解."""
+
+    __tablename__ = "sum_closed"
+
+    month: Mapped[int] = mapped_column(Integer, primary_key=True)
+    county_code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    category: Mapped[str] = mapped_column(String(16), primary_key=True)
+    closed: Mapped[int] = mapped_column(Integer)
+    resolved: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (_CLUSTERED,)
+
+
+class SumDaily(Base):
+    """Per day, county and kind: registered, closed, 化解, mediated, first-time petitions, repeat-visit events
+    and cards issued that day (every daily or weekly series of a city or county)."""
+
+    __tablename__ = "sum_daily"
+
+    day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    county_code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    registered: Mapped[int] = mapped_column(Integer, default=0)
+    closed: Mapped[int] = mapped_column(Integer, default=0)
+    resolved: Mapped[int] = mapped_column(Integer, default=0)
+    mediated: Mapped[int] = mapped_column(Integer, default=0)
+    first_petitions: Mapped[int] = mapped_column(Integer, default=0)
+    repeat_visits: Mapped[int] = mapped_column(Integer, default=0)
+    blue_cards: Mapped[int] = mapped_column(Integer, default=0)
+    yellow_cards: Mapped[int] = mapped_column(Integer, default=0)
+    red_cards: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (_CLUSTERED,)
+
+
+class SumWeeklyNode(Base):
+    """Per week (day number of its Monday), county, kind and flow-diagram node: registered and closed.
+
+    `node` is `family:code` (channel, first, final, outcome; a kind node is the kind column): the weekly chart
+    of the flow page when a node is chosen. A case counts under each node it passes.
+    """
+
+    __tablename__ = "sum_weekly_nodes"
+
+    node: Mapped[str] = mapped_column(String(32), primary_key=True)
+    week: Mapped[int] = mapped_column(Integer, primary_key=True)
+    county_code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    registered: Mapped[int] = mapped_column(Integer, default=0)
+    closed: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (_CLUSTERED,)
+
+
+class SumTownship(Base):
+    """Per month, township and kind: registered, closed, 化解 and mediated (a county's children)."""
+
+    __tablename__ = "sum_township"
+
+    county_code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    month: Mapped[int] = mapped_column(Integer, primary_key=True)
+    township_code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    registered: Mapped[int] = mapped_column(Integer, default=0)
+    closed: Mapped[int] = mapped_column(Integer, default=0)
+    resolved: Mapped[int] = mapped_column(Integer, default=0)
+    mediated: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (_CLUSTERED,)
+
+
+class SumStageHours(Base):
+    """Every case's stage durations per month, county, kind and flow-diagram node, as packed float64 arrays.
+
+    Exact percentiles need the values themselves: a city-year is ~240 of these rows (a few MB) instead of
+    sorting a third of the cases in SQL. `node` is '' for every case, else `family:code` as in SumWeeklyNode.
+    A stage's array leaves out the cases that did not reach it.
+    """
+
+    __tablename__ = "sum_stage_hours"
+
+    node: Mapped[str] = mapped_column(String(32), primary_key=True)
+    month: Mapped[int] = mapped_column(Integer, primary_key=True)
+    county_code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    dispatch: Mapped[bytes] = mapped_column(LargeBinary)
+    accept: Mapped[bytes] = mapped_column(LargeBinary)
+    close: Mapped[bytes] = mapped_column(LargeBinary)
+    total: Mapped[bytes] = mapped_column(LargeBinary)
+
+    __table_args__ = (_CLUSTERED,)
+
+
+class SumStanding(Base):
+    """What stood open at the start (midnight) of each day, per township and kind — a snapshot, not a flow.
+
+    overdue_N: open and more than N days past due; open_cardK / overdue_cardK: a card of severity ≥ K
+    (1 blue, 2 yellow, 3 red) issued before that midnight. Rows where everything is 0 are left out; after
+    the last stored day nothing changes any more (meta `summary_last_day`).
+    """
+
+    __tablename__ = "sum_standing"
+
+    day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    county_code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    township_code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    open: Mapped[int] = mapped_column(Integer, default=0)
+    overdue: Mapped[int] = mapped_column(Integer, default=0)
+    overdue_3: Mapped[int] = mapped_column(Integer, default=0)
+    overdue_7: Mapped[int] = mapped_column(Integer, default=0)
+    overdue_15: Mapped[int] = mapped_column(Integer, default=0)
+    overdue_30: Mapped[int] = mapped_column(Integer, default=0)
+    open_card1: Mapped[int] = mapped_column(Integer, default=0)
+    open_card2: Mapped[int] = mapped_column(Integer, default=0)
+    open_card3: Mapped[int] = mapped_column(Integer, default=0)
+    overdue_card1: Mapped[int] = mapped_column(Integer, default=0)
+    overdue_card2: Mapped[int] = mapped_column(Integer, default=0)
+    overdue_card3: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (_CLUSTERED,)
+
+
+class SumOverdueSpan(Base):
+    """Every case that was ever overdue at a midnight, with the days it was: start_day ≤ D < end_day.
+
+    `span_class` is floor(log2(length in days)) (−1 while still open), so the cases overdue at day D are found
+    with one short index range per class: a case of class k started within 2^(k+1) days before D.
+    """
+
+    __tablename__ = "sum_overdue_spans"
+
+    case_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    span_class: Mapped[int] = mapped_column(SmallInteger)
+    start_day: Mapped[int] = mapped_column(Integer)
+    end_day: Mapped[int | None] = mapped_column(Integer)
+    county_code: Mapped[str] = mapped_column(CODE)
+    township_code: Mapped[str] = mapped_column(CODE)
+    village_code: Mapped[str] = mapped_column(CODE)
+    grid_code: Mapped[str] = mapped_column(CODE)
+    kind: Mapped[str] = mapped_column(String(10))
+    unit: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (
+        Index("ix_sum_overdue_spans_class_start", "span_class", "start_day", "end_day", "county_code",
+              "township_code", "kind", "unit"),
+    )

@@ -1,0 +1,51 @@
+"""Summary tables (data/models_summary.py): rebuilding them, and what the page queries need to read them.
+
+`rebuild(engine)` is called by `data.maintenance.after_cases_changed` and at the end of the demo build; the
+queries read a city or a county from the summaries only while `summaries_fresh(engine)` holds.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, Engine, case, func, literal, select
+
+from data.db import get_meta
+from data.models import Case, Meta
+from data.models_summary import SumCase
+from data.summaries.build import LAST_DAY_KEY, MAX_SPAN_CLASS, SOURCE_KEY, rebuild, source_mark
+from data.summaries.cube import AGING_DAYS, OPEN_KEY
+from data.summaries.days import (
+    Split,
+    day_number,
+    from_day_number,
+    monday_number,
+    split_months,
+    split_weeks,
+)
+
+__all__ = ["AGING_DAYS", "MAX_SPAN_CLASS", "Split", "day_number", "flow_outcome", "from_day_number",
+           "monday_number", "rebuild", "split_months", "split_weeks", "standing_day", "summaries_fresh"]
+
+
+def standing_day(engine: Engine, at_day: int) -> int:
+    """The snapshot day to read for midnight `at_day`: after the last stored day nothing changes any more."""
+    last = get_meta(engine, LAST_DAY_KEY)
+    return min(at_day, int(last)) if last is not None else at_day
+
+
+def summaries_fresh(engine: Engine) -> bool:
+    """Whether the summaries were built from the cases as they are: built, and no case added since.
+
+    The newest case id is checked (one index probe), so rows inserted without `after_cases_changed` make the
+    pages fall back to the case table instead of showing stale figures; in-place updates must call it.
+    """
+    meta = Meta.__table__
+    built = select(meta.c.value).where(meta.c.key == SOURCE_KEY).scalar_subquery()
+    newest = select(func.max(Case.__table__.c.id)).scalar_subquery()
+    with engine.connect() as conn:
+        mark, top = conn.execute(select(built, newest)).one()
+    return mark is not None and mark == source_mark(top)
+
+
+def flow_outcome(table=SumCase.__table__) -> ColumnElement[str]:
+    """The flow diagram's outcome key on `sum_cases`: `open` while being handled, else the outcome ('' if none)."""
+    return case((table.c.is_open == 1, literal(OPEN_KEY)), else_=func.coalesce(table.c.outcome, ""))

@@ -1,0 +1,201 @@
+"""Rebuild every summary table from the cases, in one transaction (readers see the old or the new, never a mix).
+
+SQL does what only the database can do cheaply: one pass over the cases, their events and cards into the
+narrow `sum_cases`, the overdue spans, and the per-day counts of events and cards. Everything else is grouped
+in numpy from one streamed read of `sum_cases` (data.summaries.cube).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+
+from sqlalchemy import ColumnElement, Connection, Engine, case, func, null, or_, select
+
+from data.models import Case, CaseCard, CaseEvent, Meta
+from data.models_summary import (
+    SumCase,
+    SumClosed,
+    SumDaily,
+    SumFlow,
+    SumOverdueSpan,
+    SumStageHours,
+    SumStanding,
+    SumTownship,
+    SumWeeklyNode,
+)
+from data.summaries import cube
+from data.summaries.days import sql_day, sql_month
+from data.vocab import CARD_ORDER, Status, Step
+
+CASES = Case.__table__
+EVENTS = CaseEvent.__table__
+CARDS = CaseCard.__table__
+FACTS = SumCase.__table__
+SPANS = SumOverdueSpan.__table__
+LAST_DAY_KEY = "summary_last_day"
+SOURCE_KEY = "summary_source"
+TABLES = (SumOverdueSpan, SumStanding, SumStageHours, SumTownship, SumWeeklyNode, SumDaily, SumClosed, SumFlow,
+          SumCase)
+MAX_SPAN_CLASS = 16  # spans up to 2^17 days (~360 years)
+
+
+def rebuild(engine: Engine, log: Callable[[str], None] | None = None) -> dict[str, float]:
+    """Replace every summary table from the case data, atomically; returns seconds per phase."""
+    timings: dict[str, float] = {}
+
+    def timed(name: str, step: Callable[[], object]) -> object:
+        t = time.perf_counter()
+        result = step()
+        timings[name] = time.perf_counter() - t
+        if log:
+            log(f"summary {name}: {timings[name]:.1f} s")
+        return result
+
+    with engine.begin() as conn:
+        timed("clear", lambda: _clear(conn))
+        timed("cases", lambda: _fill_facts(conn))
+        timed("spans", lambda: _fill_spans(conn))
+        facts = timed("read", lambda: cube.read_facts(conn))
+        timed("monthly", lambda: _fill_monthly(conn, facts))
+        timed("daily", lambda: _fill_daily(conn, facts))
+        timed("standing", lambda: _fill_standing(conn, facts))
+        set_meta_conn(conn, SOURCE_KEY, source_mark(conn.execute(select(func.max(CASES.c.id))).scalar()))
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            names = ", ".join(t.__tablename__ for t in TABLES)
+            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(f"ANALYZE {names}")
+    return timings
+
+
+def source_mark(newest_id: int | None) -> str:
+    """What SOURCE_KEY holds: the newest case id the summaries were built from."""
+    return f"max-id:{newest_id if newest_id is not None else 'none'}"
+
+
+def _clear(conn: Connection) -> None:
+    for model in TABLES:
+        conn.execute(model.__table__.delete())
+
+
+def _first_card(min_rank: int) -> ColumnElement:
+    """Conditional MIN over a case's cards: when it first got a card of at least this severity."""
+    colors = [str(c) for c in CARD_ORDER[min_rank - 1:]]
+    return func.min(case((CARDS.c.color.in_(colors), CARDS.c.issued_at)))
+
+
+def _fill_facts(conn: Connection) -> None:
+    """One narrow row per case: keys, day numbers, first card days and stage hours (events → per-case MINs)."""
+    from data.queries.flow import _hours_since_epoch  # the raw stage-time query's own expression
+
+    steps = (Step.REGISTERED, Step.DISPATCHED, Step.ACCEPTED, Step.CLOSED)
+    per_case = (
+        select(EVENTS.c.case_id, *[func.min(case((EVENTS.c.step == str(s), _hours_since_epoch(conn, EVENTS.c.at))))
+                                   .label(str(s)) for s in steps])
+        .where(EVENTS.c.step.in_([str(s) for s in steps]))
+        .group_by(EVENTS.c.case_id)
+        .subquery("steps")
+    )
+    cards = select(CARDS.c.case_id, *[_first_card(k).label(f"c{k}") for k in (1, 2, 3)]).group_by(
+        CARDS.c.case_id).subquery("cards")
+    c = CASES.c
+    at = {s: per_case.c[str(s)] for s in steps}
+    stmt = select(
+        sql_day(conn, c.reported_at), c.id, c.county_code, c.township_code, c.kind, c.category, c.channel,
+        c.first_level, c.final_level, c.mode, case((c.status == str(Status.OPEN), 1), else_=0), c.outcome,
+        case((c.is_first_petition.is_(True), 1), else_=0), sql_month(conn, c.reported_at),
+        sql_day(conn, c.closed_at), sql_month(conn, c.closed_at), sql_day(conn, c.due_at),
+        *[sql_day(conn, cards.c[f"c{k}"]) for k in (1, 2, 3)],
+        at[Step.DISPATCHED] - at[Step.REGISTERED], at[Step.ACCEPTED] - at[Step.DISPATCHED],
+        at[Step.CLOSED] - at[Step.ACCEPTED], at[Step.CLOSED] - at[Step.REGISTERED],
+    ).select_from(CASES.outerjoin(per_case, per_case.c.case_id == c.id).outerjoin(cards, cards.c.case_id == c.id))
+    conn.execute(FACTS.insert().from_select(
+        ["reported_day", "case_id", "county_code", "township_code", "kind", "category", "channel", "first_level",
+         "final_level", "mode", "is_open", "outcome", "first_petition", "reported_month", "closed_day",
+         "closed_month", "due_day", "card1_day", "card2_day", "card3_day", "dispatch", "accept", "close", "total"],
+        stmt))
+
+
+def _greatest(*columns: ColumnElement[int]) -> ColumnElement[int]:
+    """The largest of non-NULL integer expressions, portable (no GREATEST on SQLite, no max(a, b) on PG)."""
+    out = columns[0]
+    for col in columns[1:]:
+        out = case((col > out, col), else_=out)
+    return out
+
+
+def span_class(length: ColumnElement[int]) -> ColumnElement[int]:
+    """floor(log2(length)) for length ≥ 1, as a CASE ladder (SQLite may lack log2)."""
+    return case(*[(length < 2 ** (k + 1), k) for k in range(MAX_SPAN_CLASS)], else_=MAX_SPAN_CLASS)
+
+
+def _fill_spans(conn: Connection) -> None:
+    """Cases overdue at some midnight: from the day after max(reported, due) until the day after closure."""
+    f = FACTS.c
+    start = _greatest(f.reported_day, f.due_day) + 1
+    end = f.closed_day + 1
+    stmt = (
+        select(f.case_id, case((f.closed_day.is_(None), -1), else_=span_class(end - start)), start,
+               case((f.closed_day.is_(None), null()), else_=end), f.county_code, f.township_code,
+               CASES.c.village_code, CASES.c.grid_code, f.kind, CASES.c.responsible_unit)
+        .select_from(FACTS.join(CASES, CASES.c.id == f.case_id))
+        .where(or_(f.closed_day.is_(None), f.closed_day + 1 > start))
+    )
+    conn.execute(SPANS.insert().from_select(
+        ["case_id", "span_class", "start_day", "end_day", "county_code", "township_code", "village_code",
+         "grid_code", "kind", "unit"], stmt))
+
+
+def _fill_monthly(conn: Connection, facts: cube.Facts) -> None:
+    insert_rows(conn, SumFlow.__table__, cube.flow_rows(facts))
+    insert_rows(conn, SumClosed.__table__, cube.closed_rows(facts))
+    insert_rows(conn, SumTownship.__table__, cube.township_rows(facts))
+    insert_rows(conn, SumStageHours.__table__, cube.stage_hour_rows(facts))
+
+
+def _event_counts(conn: Connection) -> list[tuple]:
+    """(day, county, kind, repeat visits, blue, yellow, red cards issued) per day, from events and cards."""
+    visits = (select(sql_day(conn, EVENTS.c.at).label("day"), CASES.c.county_code, CASES.c.kind, func.count())
+              .select_from(EVENTS.join(CASES, CASES.c.id == EVENTS.c.case_id))
+              .where(EVENTS.c.step == str(Step.REPEAT_VISIT)).group_by("day", CASES.c.county_code, CASES.c.kind))
+    colors = [func.sum(case((CARDS.c.color == str(c), 1), else_=0)) for c in CARD_ORDER]
+    cards = (select(sql_day(conn, CARDS.c.issued_at).label("day"), CASES.c.county_code, CASES.c.kind, *colors)
+             .select_from(CARDS.join(CASES, CASES.c.id == CARDS.c.case_id))
+             .group_by("day", CASES.c.county_code, CASES.c.kind))
+    rows = [(d, county, kind, n, 0, 0, 0) for d, county, kind, n in conn.execute(visits)]
+    rows += [(d, county, kind, 0, *map(int, counts)) for d, county, kind, *counts in conn.execute(cards)]
+    return rows
+
+
+def _fill_daily(conn: Connection, facts: cube.Facts) -> None:
+    insert_rows(conn, SumDaily.__table__, cube.daily_rows(facts, _event_counts(conn)))
+    insert_rows(conn, SumWeeklyNode.__table__, cube.weekly_node_rows(facts))
+
+
+def _fill_standing(conn: Connection, facts: cube.Facts) -> None:
+    rows, last = cube.standing_rows(facts)
+    insert_rows(conn, SumStanding.__table__, rows)
+    set_meta_conn(conn, LAST_DAY_KEY, None if last is None else str(last))
+
+
+def set_meta_conn(conn: Connection, key: str, value: str | None) -> None:
+    """Write one meta key inside the rebuild's transaction (None deletes it)."""
+    meta = Meta.__table__
+    conn.execute(meta.delete().where(meta.c.key == key))
+    if value is not None:
+        conn.execute(meta.insert().values(key=key, value=value))
+
+
+def insert_rows(conn: Connection, table, rows: Iterable[tuple]) -> None:
+    """Bulk insert plain tuples in the table's column order: COPY on PostgreSQL, executemany on SQLite."""
+    columns = [c.name for c in table.columns]
+    raw = conn.connection.driver_connection
+    if conn.dialect.name == "postgresql":
+        with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    cur = raw.cursor()
+    cur.executemany(f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                    rows)
+    cur.close()
