@@ -20,7 +20,7 @@ from dash.development.base_component import Component
 from callbacks import exports as export_callbacks
 from callbacks import filters as filter_callbacks
 from callbacks import shell as shell_callbacks
-from dashboard import admin, auth, geo_routes, ops
+from dashboard import admin, auth, geo_routes, import_admin, indicator_admin, ops
 from dashboard.charts import chart_specs
 from dashboard.config import Config
 from dashboard.context import EXTENSION_KEY, Services
@@ -39,7 +39,7 @@ TITLE_SUFFIX = "社会治理指挥中心"
 # Page module names, in navigation order. Each page is `layouts.<name>` (PATH, TITLE, layout(**query)) and
 # optionally `callbacks.<name>` (register(app)); a page not written yet shows a placeholder.
 PAGES = ("home", "map", "flow", "resolution", "overdue", "backlog", "grids", "safety", "alerts", "indicators",
-         "campaigns", "plan", "opinion", "screen")
+         "campaigns", "plan", "opinion", "screen", "screen_ops", "screen_indicators")
 PLACEHOLDER_PAGES = {"map": ("/map", "地图"), "flow": ("/flow", "案件流转"), "resolution": ("/resolution", "化解率"),
                      "overdue": ("/overdue", "逾期督办"), "screen": ("/screen", "大屏")}
 
@@ -86,6 +86,8 @@ def create_app(config: Config) -> Dash:
     export_callbacks.register(app)
     geo_routes.register(app.server)
     admin.register(app.server)
+    import_admin.register(app.server)
+    indicator_admin.register(app.server)
     export_routes.register(app.server, Registry(chart_specs()))
     app.server.config["CONTENT_SECURITY_POLICY"] = auth.content_security_policy(app.csp_hashes())
     return app

@@ -10,7 +10,7 @@ import json
 import sys
 from collections.abc import Sequence
 
-from dashboard import cli_import
+from dashboard import cli_import, cli_strategy
 from dashboard.config import Config, ConfigError
 
 
@@ -68,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--json", action="store_true", help="print one JSON object")
     _add_account_commands(sub)
     cli_import.add_import_command(sub)
+    cli_strategy.add_commands(sub)
     return parser
 
 
@@ -229,5 +230,7 @@ def _tokens(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"import": lambda config, args: cli_import.run(config, args), "init-db": _init_db, "migrate": _init_db, "demo": _demo, "serve": _serve, "stats": _stats, "users": _users,
+COMMANDS = {"import": lambda config, args: cli_import.run(config, args), "init-db": _init_db, "migrate": _init_db,
+            "import-indicators": lambda config, args: cli_strategy.run(config, args),
+            "import-opinion": lambda config, args: cli_strategy.run(config, args), "demo": _demo, "serve": _serve, "stats": _stats, "users": _users,
             "tokens": _tokens}

@@ -142,3 +142,176 @@ class ScreenPage(StrEnum):
     EXIT = "screen-exit"
     KIOSK_TICK = "screen-kiosk-tick"
     BODY_CLASS_SINK = "screen-body-class-sink"
+
+
+class IndicatorsPage(StrEnum):
+    """指标与调查 /indicators."""
+
+    CONTEXT = "ind-context"
+    SCREEN_LINK = "ind-screen-link"
+    TILES = "ind-tiles"
+    TABLE = "ind-table"
+    ROW = "ind-row"  # pattern-matching: {"type": ROW, "code": <indicator code>}
+    SERIES = "ind-series"
+    SERIES_TITLE = "ind-series-title"
+    RANKS = "ind-ranks"
+    SURVEY = "ind-survey"
+
+
+class CampaignsPage(StrEnum):
+    """专项行动 /campaigns."""
+
+    CONTEXT = "camp-context"
+    LIST = "camp-list"
+    ROW = "camp-row"  # pattern-matching: {"type": ROW, "code": <campaign code>}
+    TITLE = "camp-title"
+    META = "camp-meta"
+    TARGETS = "camp-targets"
+    TIMELINE = "camp-timeline"
+    BEFORE_AFTER = "camp-before-after"
+
+
+class PlanPage(StrEnum):
+    """三年计划 /plan."""
+
+    CONTEXT = "plan-context"
+    TILES = "plan-tiles"
+    DOMAINS = "plan-domains"
+    TIMELINE = "plan-timeline"
+    LATE = "plan-late"
+    TABLE = "plan-table"
+    CHIP = "plan-chip"
+    CHIP_LABEL = "plan-chip-label"
+    CHIP_CLEAR = "plan-chip-clear"
+
+
+class OpinionPage(StrEnum):
+    """舆情监测 /opinion."""
+
+    CONTEXT = "op-context"
+    TILES = "op-tiles"
+    GRAIN = "op-grain"  # pattern-matching: {"type": GRAIN, "value": <Grain>}
+    VOLUME = "op-volume"
+    VS_CASES = "op-vs-cases"
+    TOPICS = "op-topics"
+    AREAS = "op-areas"
+    SOURCES = "op-sources"
+    ACCOUNTS = "op-accounts"
+    NEGATIVE = "op-negative"
+    SURGES = "op-surges"
+
+
+class ScreenIndicatorsPage(StrEnum):
+    """指标大屏 /screen-indicators."""
+
+    CANVAS = "sind-canvas"
+    AREA_LABEL = "sind-area-label"
+    PERIOD_LABEL = "sind-period-label"
+    DATA_DATE = "sind-data-date"
+    CLOCK = "sind-clock"
+    CLOCK_TICK = "sind-clock-tick"
+    REFRESH = "sind-refresh"
+    EXIT = "sind-exit"
+    TILES_INDICATORS = "sind-tiles-indicators"
+    TILES_PLAN = "sind-tiles-plan"
+    TILES_OPINION = "sind-tiles-opinion"
+    CRIME = "sind-crime"
+    FRAUD = "sind-fraud"
+    RANKS = "sind-ranks"
+    PLAN = "sind-plan"
+    OPINION = "sind-opinion"
+    TIERS = "sind-tiers"
+
+
+class BacklogPage(StrEnum):
+    """信访积案 /backlog (with the 挂牌督办 supervision list)."""
+
+    CONTEXT = "backlog-context"
+    BY_ORIGIN = "backlog-by-origin"
+    BY_AREA = "backlog-by-area"
+    ASSESSMENT = "backlog-assessment"
+    RESOLVED = "backlog-resolved"
+    COLOR_TREND = "backlog-color-trend"
+    MOVES = "backlog-moves"
+    TABLE = "backlog-table"
+    TABLE_TOTAL = "backlog-table-total"
+    SUP_TABLE = "backlog-sup-table"
+    SUP_TOTAL = "backlog-sup-total"
+    FORCES = "backlog-forces"
+    SELECTED = "backlog-selected"  # store: {"case": id} of the case whose detail is shown
+    DETAIL = "backlog-detail"
+
+
+class GridsPage(StrEnum):
+    """精网微格 /grids."""
+
+    CONTEXT = "grids-context"
+    COVERAGE = "grids-coverage"
+    GROUPS = "grids-groups"
+    VISITS = "grids-visits"
+    STRUCTURE = "grids-structure"
+    SILENT = "grids-silent"
+    SILENT_TOTAL = "grids-silent-total"
+    PEOPLE = "grids-people"
+    PEOPLE_NOTE = "grids-people-note"
+
+
+class SafetyPage(StrEnum):
+    """平安指数 /safety."""
+
+    CONTEXT = "safety-context"
+    MAP = "safety-map"
+    RANKING = "safety-ranking"
+    TREND = "safety-trend"
+    BREAKDOWN = "safety-breakdown"
+    CHANGES = "safety-changes"
+    TABLE = "safety-table"
+    FORMULA = "safety-formula"
+
+
+class AlertsPage(StrEnum):
+    """风险预警 /alerts, and the 重大 warning banner the shell shows on every page."""
+
+    CONTEXT = "alerts-context"
+    BY_WEEK = "alerts-by-week"
+    BY_RULE = "alerts-by-rule"
+    WEEKLY = "alerts-weekly"
+    KEY_DATES = "alerts-key-dates"
+    KEY_DATES_TITLE = "alerts-key-dates-title"
+    KEY_DATES_LIST = "alerts-key-dates-list"
+    TABLE = "alerts-table"
+    TABLE_TOTAL = "alerts-table-total"
+    SELECTED = "alerts-selected"  # store: {"warning": id}
+    DETAIL = "alerts-detail"
+    UNIT = "alerts-unit"
+    NOTE = "alerts-note"
+    ASSIGN = "alerts-assign"
+    ACKNOWLEDGE = "alerts-acknowledge"
+    CLOSE = "alerts-close"
+    ACTIONS = "alerts-actions"
+    MESSAGE = "alerts-message"
+    CHANGED = "alerts-changed"  # store bumped after a workflow step, so lists and tiles refresh
+    BANNER = "alerts-banner"
+    BANNER_TEXT = "alerts-banner-text"
+    BANNER_LINK = "alerts-banner-link"
+    BANNER_STATE = "alerts-banner-state"  # store: truthy while an unacknowledged 重大 warning exists
+    BANNER_TICK = "alerts-banner-tick"
+
+
+class ScreenOpsPage(StrEnum):
+    """治理大屏 /screen-ops."""
+
+    CANVAS = "sops-canvas"
+    AREA_LABEL = "sops-area-label"
+    PERIOD_LABEL = "sops-period-label"
+    DATA_DATE = "sops-data-date"
+    CLOCK = "sops-clock"
+    CLOCK_TICK = "sops-clock-tick"
+    REFRESH = "sops-refresh"
+    EXIT = "sops-exit"
+    BACKLOG = "sops-backlog"
+    TREND = "sops-trend"
+    COVERAGE = "sops-coverage"
+    GROUPS = "sops-groups"
+    WARNINGS = "sops-warnings"
+    BODY_CLASS_SINK = "sops-body-class-sink"

@@ -31,7 +31,7 @@ class Role(StrEnum):
 
 ROLE_LABELS = {Role.LEADER: "领导", Role.CHIEF: "县区/乡镇负责人", Role.ANALYST: "分析员", Role.ADMIN: "管理员"}
 EXPORT_ROLES = frozenset(Role)  # every logged-in role may export its own scope; display tokens may not
-TOKEN_PAGES = frozenset({"screen", "map", "flow", "resolution", "overdue"})
+TOKEN_PAGES = frozenset({"screen", "screen-ops", "screen-indicators", "map", "flow", "resolution", "overdue"})
 THROTTLE_WINDOW = timedelta(minutes=15)
 THROTTLE_LIMIT = 5
 SCRYPT = {"n": 2**14, "r": 8, "p": 1}

@@ -33,7 +33,9 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("/campaigns", "专项行动", "战略指标"),
     NavItem("/plan", "三年计划", "战略指标"),
     NavItem("/opinion", "舆情监测", "战略指标"),
-    NavItem("/screen", "大屏"),
+    NavItem("/screen", "综合大屏", "大屏"),
+    NavItem("/screen-ops", "治理大屏", "大屏"),
+    NavItem("/screen-indicators", "指标大屏", "大屏"),
 )
 
 
