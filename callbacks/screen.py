@@ -26,7 +26,7 @@ from layouts.screen import TILES, kiosk_frame
 
 TILE_COLUMNS = {"screen_intake_today": "intake_today", "screen_disputes_handled": "disputes_handled",
                 "screen_success_rate": "success_rate", "screen_overdue": "overdue", "screen_red_cards": "red_cards"}
-VIEW = (Input(Shell.URL, "search"), Input(ScreenPage.REFRESH, "n_intervals"), Input(Shell.DATA_VERSION, "data"))
+VIEW = (State(Shell.URL, "search"), Input(ScreenPage.REFRESH, "n_intervals"), Input(Shell.DATA_VERSION, "data"))
 
 CLOCK_JS = """function (_n) {
     var d = new Date(), p = function (x) { return String(x).padStart(2, '0'); };

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-from dash import Dash, Input, Output
+from dash import Dash, Input, Output, State
 from dash import html as dhtml
 
 from callbacks.common import current_view, run_query
@@ -28,7 +28,7 @@ from layouts.figures import plan as fig_plan
 from layouts.figures.indicators import format_value, period_label, rank_text, screen_style
 from layouts.screen_indicators import tile
 
-VIEW = (Input(Shell.URL, "search"), Input(Ids.REFRESH, "n_intervals"), Input(Shell.DATA_VERSION, "data"))
+VIEW = (State(Shell.URL, "search"), Input(Ids.REFRESH, "n_intervals"), Input(Shell.DATA_VERSION, "data"))
 CLOCK_JS = """function (_n) {
     var d = new Date(), p = function (x) { return String(x).padStart(2, '0'); };
     return d.getFullYear() + '年' + (d.getMonth() + 1) + '月' + d.getDate() + '日 '

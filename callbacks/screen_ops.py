@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import Dash, Input, Output
+from dash import Dash, Input, Output, State
 
 from callbacks import alert_banner
 from callbacks.backlog import child_label
@@ -29,7 +29,7 @@ from layouts.figures import backlog as bfig
 from layouts.figures import grids as gfig
 from layouts.screen_ops import PATH, TILES, body_frame
 
-VIEW = (Input(Shell.URL, "search"), Input(ScreenOpsPage.REFRESH, "n_intervals"), Input(Shell.DATA_VERSION, "data"))
+VIEW = (State(Shell.URL, "search"), Input(ScreenOpsPage.REFRESH, "n_intervals"), Input(Shell.DATA_VERSION, "data"))
 BODY_CLASS_JS = ("function (pathname) { var on = pathname === '" + PATH + "';"
                  " document.body.classList.toggle('screen-ops-mode', on); return on ? 'screen-ops-mode' : ''; }")
 PAUSE_JS = "function (state) { return state && state.length ? 0 : -1; }"

@@ -91,7 +91,9 @@ def _form() -> dict[str, str]:
 
 
 def register(server: Flask) -> None:
-    """Add the form's GET and POST routes to the Flask server."""
+    """Add the form's GET and POST routes to the Flask server (once: the app factory already does)."""
+    if "indicator_form" in server.view_functions:
+        return
 
     @server.route(PATH, methods=["GET", "POST"])
     def indicator_form() -> Response:

@@ -163,8 +163,9 @@ def test_refresh_rereads_the_same_area(fast_page, fast_server) -> None:
         """A data callback fired by the refresh timer (not by the page load), asking for the URL's area."""
         if "_dash-update-component" not in request.url or not request.post_data:
             return False
+        body = json.loads(request.post_data)
         inputs = {(i.get("id"), i.get("property")): i.get("value")
-                  for i in json.loads(request.post_data).get("inputs", []) if isinstance(i, dict)}
+                  for i in body.get("inputs", []) + body.get("state", []) if isinstance(i, dict)}
         return (inputs.get((ScreenPage.REFRESH.value, "n_intervals")) or 0) >= 1 and \
             "area=321322" in (inputs.get(("shell-url", "search")) or "")
 
