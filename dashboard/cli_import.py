@@ -67,11 +67,21 @@ def run(config: Config, args: argparse.Namespace) -> int:
         return 2 if isinstance(exc, FileRefused) else 1
     finally:
         engine.dispose()
-    if args.json:
+    print_report(report, args.json)
+    return 0
+
+
+def print_report(report, as_json: bool) -> None:
+    """An import report on standard output: one JSON object, or the plain lines."""
+    if as_json:
         print(json.dumps(report.as_json(), ensure_ascii=False))
     else:
         print("\n".join(report.lines()))
-    return 0
+
+
+def cli_user() -> str:
+    """Who runs the command, for the import log and the audit trail."""
+    return _user()
 
 
 def _user() -> str:

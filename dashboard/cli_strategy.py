@@ -9,11 +9,10 @@ prints `错误: …` on standard error and exits 2, changing nothing.
 from __future__ import annotations
 
 import argparse
-import getpass
-import json
 import sys
 from pathlib import Path
 
+from dashboard.cli_import import cli_user, print_report
 from dashboard.config import Config
 
 COMMANDS = {
@@ -50,22 +49,12 @@ def run(config: Config, args: argparse.Namespace) -> int:
     create_schema(engine)
     run_import = import_indicators if args.command == "import-indicators" else import_opinion
     try:
-        report = run_import(engine, Path(args.file), actor=f"cli:{_user()}", dry_run=args.dry_run, sheet=args.sheet,
+        report = run_import(engine, Path(args.file), actor=f"cli:{cli_user()}", dry_run=args.dry_run, sheet=args.sheet,
                             encoding=args.encoding)
     except FileRefused as exc:
         print(f"错误: {exc}", file=sys.stderr)
         return 2
     finally:
         engine.dispose()
-    if args.json:
-        print(json.dumps(report.as_json(), ensure_ascii=False))
-    else:
-        print("\n".join(report.lines()))
+    print_report(report, args.json)
     return 0
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "?"
