@@ -49,6 +49,7 @@ def register(server: Flask) -> None:
         if started is not None:
             ms = (time.perf_counter() - started) * 1000
             response.headers["Server-Timing"] = f"app;dur={ms:.1f}"
-            LOG.info("%s %s %s %.1fms %sB", request.method, request.path, response.status_code, ms,
-                     response.calculate_content_length() or "-")
+            # A streamed body (large exports) must not be read into memory just to log its size.
+            size = "-" if response.is_streamed else (response.calculate_content_length() or "-")
+            LOG.info("%s %s %s %.1fms %sB", request.method, request.path, response.status_code, ms, size)
         return response
