@@ -29,7 +29,7 @@ from dashboard.exports.registry import Registry
 from dashboard.formatting import date_cn
 from dashboard.ids import Shell
 from dashboard.theme import register_templates
-from data.cache import QueryCache, make_backend
+from data.cache import QueryCache, make_backend, namespace_for
 from data.db import as_of_date, make_engine
 from data.filters import city
 from layouts.shell import placeholder, shell
@@ -68,7 +68,8 @@ def create_app(config: Config) -> Dash:
     app.server.config.update(SECRET_KEY=config.secret_key, DEBUG=config.debug)
     app.server.json.ensure_ascii = False  # Chinese error messages stay readable
     app.server.extensions[EXTENSION_KEY] = Services(config=config, engine=engine,
-                                                    cache=QueryCache(make_backend(config.redis_url)))
+                                                    cache=QueryCache(make_backend(config.redis_url),
+                                                                     namespace_for(config.database_url)))
     ops.register(app.server)
     auth.install(app.server, secure_cookies=config.secure_cookies, session_minutes=config.session_minutes)
 

@@ -22,7 +22,7 @@ from data.cache import QueryCache
 from data.models import Meta
 
 EXTENSION_KEY = "command_center"
-_FACTS_KEY = "cc:facts"
+_FACTS_KEY = "facts"
 
 
 @dataclass(frozen=True)
@@ -50,9 +50,9 @@ class Services:
                 meta = dict(conn.execute(select(Meta.key, Meta.value).where(
                     Meta.key.in_(["data_version", "as_of"]))).all())
             facts = Facts(meta.get("data_version", "0"), _date(meta.get("as_of")), True, time.time())
-            self.cache.backend.set(_FACTS_KEY, pickle.dumps(facts), 7 * 24 * 3600)
+            self.cache.backend.set(self.cache.entry(_FACTS_KEY), pickle.dumps(facts), 7 * 24 * 3600)
         except SQLAlchemyError:
-            blob = self.cache.backend.get(_FACTS_KEY)
+            blob = self.cache.backend.get(self.cache.entry(_FACTS_KEY))
             last = pickle.loads(blob) if blob else Facts(None, None, False)  # noqa: S301 - our own entry
             facts = Facts(None, last.as_of, False, last.checked_at)
         if has_request_context():
@@ -82,13 +82,14 @@ def services() -> Services:
 
 def remember(key: str, compute: Callable[[], Any]) -> Any:
     """`compute()` now, or — when the database is down — the value it gave last time (per process/Redis)."""
-    backend = services().cache.backend
+    cache = services().cache
+    backend, entry = cache.backend, cache.entry("remember:" + key)
     try:
         value = compute()
     except SQLAlchemyError:
-        blob = backend.get("cc:remember:" + key)
+        blob = backend.get(entry)
         if blob is None:
             raise
         return pickle.loads(blob)  # noqa: S301 - our own entry
-    backend.set("cc:remember:" + key, pickle.dumps(value), 7 * 24 * 3600)
+    backend.set(entry, pickle.dumps(value), 7 * 24 * 3600)
     return value

@@ -88,12 +88,27 @@ class DatabaseDown(RuntimeError):
     """The database is unreachable and no earlier answer to this question is kept."""
 
 
+def namespace_for(database_url: str) -> str:
+    """A key prefix per database, so two deployments (or test apps) sharing one Redis never read each other's answers.
+
+    The password is left out: rotating it must not empty the cache, and it must not sit in Redis key names.
+    """
+    from sqlalchemy.engine import make_url
+
+    identity = make_url(database_url).render_as_string(hide_password=True)
+    return "cc:" + hashlib.sha256(identity.encode()).hexdigest()[:12]
+
+
 class QueryCache:
     """Caches query results; `version` is read from the database by the caller (None when it is down)."""
 
     def __init__(self, backend: Backend, namespace: str = "cc") -> None:
         self.backend = backend
         self.namespace = namespace
+
+    def entry(self, name: str) -> str:
+        """The backend key of a named entry (facts, remembered values) inside this cache's namespace."""
+        return f"{self.namespace}:{name}"
 
     def key(self, fn: Callable, args: tuple, scope: str) -> str:
         raw = f"{fn.__module__}.{fn.__qualname__}|{scope}|{args!r}"

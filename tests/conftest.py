@@ -26,6 +26,8 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+# Database 5 of the CI Redis: the cache keys carry a per-database namespace, so tests never need a flush.
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
 DEMO_SEED = 2023
 
 # Fixtures whose users get a marker automatically, so `-m "not browser"` etc. work.
@@ -34,6 +36,7 @@ _MARKER_BY_FIXTURE = {
     "page": "browser",
     "live_server": "browser",
     "pg_url": "postgres",
+    "redis_url": "redis",
 }
 
 
@@ -77,6 +80,18 @@ def pg_url() -> str:
     finally:
         engine.dispose()
     return PG_URL
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The CI Redis; skipped when unreachable, except in CI where it must be there."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
+    except Exception as exc:  # any client/network error means "not reachable"
+        skip_or_fail(f"Redis not reachable at {REDIS_URL}: {exc.__class__.__name__}: {exc}")
+    return REDIS_URL
 
 
 @pytest.fixture(scope="session")
