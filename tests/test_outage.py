@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 import requests
 from server_helpers import TcpProxy, running_server
 
@@ -31,10 +32,12 @@ def _call(http: requests.Session, base: str, dep: dict, inputs: list, state: lis
     return http.post(base + "/_dash-update-component", json=body, timeout=20)
 
 
-def test_outage_keeps_last_data_and_recovers(small_pg, pg_url: str, tmp_path) -> None:
+@pytest.mark.parametrize("cache", ["memory", "redis"])
+def test_outage_keeps_last_data_and_recovers(small_pg, pg_url: str, tmp_path, request, cache: str) -> None:
     proxy = TcpProxy(5432)
     url = pg_url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
-    with running_server(url, tmp_path) as base, requests.Session() as http:
+    env = {"REDIS_URL": request.getfixturevalue("redis_url")} if cache == "redis" else {}
+    with running_server(url, tmp_path, env) as base, requests.Session() as http:
         form = http.get(base + "/login", timeout=10).text
         csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
         assert http.post(base + "/login", data={"username": "leader", "password": PASSWORD, "csrf": csrf},
