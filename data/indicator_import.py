@@ -29,7 +29,7 @@ from data.importer.faults import FileRefused, inspect_file, max_bytes
 from data.importer.reading import ROW_COL, open_table
 from data.importer.report import Counts, ImportReport, RejectsWriter, write_report
 from data.importer.runs import create_run, end_run, finish_run
-from data.maintenance import after_cases_changed
+from data.maintenance import after_data_changed
 from data.models import Area, QuarantineRow
 from data.models_strategy import (
     CaseMetric,
@@ -507,7 +507,7 @@ def enter_value(engine: Engine, record: ValueRecord, actor: str, address: str | 
     audit(engine, actor, "indicator_entry", {"indicator": record.indicator_code, "area": record.area_code,
                                              "period": record.period.key, "value": record.value}, address)
     if counts.inserted or counts.updated:
-        after_cases_changed(engine)
+        after_data_changed(engine)
     return counts
 
 
@@ -532,7 +532,7 @@ def import_indicators(engine: Engine, path: Path, actor: str = "cli", dry_run: b
     with engine.begin() as conn:
         rejects = log.finish(conn, counts)
     if not dry_run and (counts.inserted or counts.updated):
-        after_cases_changed(engine)
+        after_data_changed(engine)
     return log.report(counts, rejects)
 
 

@@ -18,6 +18,15 @@ from data.summaries import rebuild
 def after_cases_changed(engine: Engine) -> str:
     """Rebuild the summaries and record that the case data changed; returns the new data version."""
     rebuild(engine)
+    return after_data_changed(engine)
+
+
+def after_data_changed(engine: Engine) -> str:
+    """Record that data other than cases changed (indicators, media items): a new version empties every cache.
+
+    The summaries are derived from cases, events and cards only, so rebuilding them here would cost tens of
+    seconds on a large database for nothing.
+    """
     version = str(time.time_ns())
     set_meta(engine, {"data_version": version})
     return version

@@ -31,7 +31,7 @@ from data.indicator_import import (
     fields_of,
     read_rows,
 )
-from data.maintenance import after_cases_changed
+from data.maintenance import after_data_changed
 from data.models_strategy import MEDIA_SOURCE_LABELS, MediaItem, MediaSource, ancestor_codes
 from data.sentiment import analyse, topic_of
 
@@ -192,7 +192,7 @@ def import_opinion(engine: Engine, path: Path, actor: str = "cli", dry_run: bool
     with engine.begin() as conn:
         rejects = log.finish(conn, counts)
     if not dry_run and (counts.inserted or counts.updated):
-        after_cases_changed(engine)
+        after_data_changed(engine)
     return log.report(counts, rejects)
 
 

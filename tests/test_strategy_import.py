@@ -84,6 +84,25 @@ def test_indicator_import_is_idempotent(db_copy) -> None:
     assert (second.counts.inserted, second.counts.updated, second.counts.unchanged) == (0, 0, 4)
 
 
+def test_imports_empty_the_caches_but_leave_the_case_summaries_alone(db_copy) -> None:
+    from data.db import get_meta
+
+    def state() -> tuple[str | None, str | None, int]:
+        stamp = _all(db_copy, "SELECT COUNT(*) FROM sum_cases")[0][0]
+        return get_meta(db_copy, "data_version"), get_meta(db_copy, "summary_source"), stamp
+
+    version, source, rows = state()
+    # A rebuild would overwrite this marker with the newest case id; a plain version bump leaves it.
+    with db_copy.begin() as conn:
+        conn.execute(text("UPDATE meta SET value = 'kept' WHERE key = 'summary_source'"))
+    import_indicators(db_copy, FIXTURES / "indicators_bad_rows.csv")
+    after = state()
+    assert after[0] != version and after[1:] == ("kept", rows)
+    import_opinion(db_copy, FIXTURES / "media_sample.jsonl")
+    assert state()[0] not in (version, after[0])
+    assert source is not None
+
+
 def test_indicator_import_reads_xlsx_and_json_lines(db_copy, tmp_path: Path) -> None:
     from openpyxl import Workbook
 
