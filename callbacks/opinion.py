@@ -14,7 +14,7 @@ from dashboard.formatting import period_cn
 from dashboard.ids import OpinionPage, Shell
 from dashboard.urlstate import with_params
 from data.queries import opinion as q
-from data.queries.flow import Grain
+from data.queries.base import Grain
 from data.vocab import KIND_LABELS
 from layouts import opinion as page
 from layouts.figures import opinion as fig

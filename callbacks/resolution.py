@@ -15,7 +15,7 @@ from dashboard.formatting import count_full, percent, period_cn, signed_percent
 from dashboard.ids import Kpi, ResolutionPage, Shell
 from dashboard.urlstate import with_params
 from data.queries import resolution as q
-from data.queries.flow import Grain
+from data.queries.base import Grain
 from layouts.figures import resolution as fig
 from layouts.resolution import TILES
 

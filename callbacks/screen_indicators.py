@@ -21,7 +21,7 @@ from data.models_strategy import PlanStatus
 from data.queries import indicators as qi
 from data.queries import opinion as qo
 from data.queries import plan as qp
-from data.queries.flow import Grain
+from data.queries.base import Grain
 from layouts.figures import indicators as fig_ind
 from layouts.figures import opinion as fig_op
 from layouts.figures import plan as fig_plan

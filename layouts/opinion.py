@@ -15,7 +15,7 @@ from dash import dcc, html
 from dashboard.formatting import count_cn, count_full, percent
 from dashboard.ids import Kpi, OpinionPage
 from data.models_strategy import MEDIA_SOURCE_LABELS, MediaSource
-from data.queries.flow import Grain
+from data.queries.base import Grain
 from data.sentiment import METHOD_NOTE, load_topics
 from layouts.components import export_menu, report_menu
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dash import dcc, html
 
 from dashboard.ids import ResolutionPage
-from data.queries.flow import Grain
+from data.queries.base import Grain
 from data.queries.resolution import RankMetric
 from layouts.components import TileSpec, export_menu, kpi_tile, report_menu
 

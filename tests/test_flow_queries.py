@@ -12,17 +12,15 @@ from sqlalchemy import create_engine, text
 from data.db import create_schema, make_engine
 from data.filters import Period, city, find_area
 from data.models import Area, Case, CaseEvent
-from data.queries.base import CASES
+from data.queries.base import CASES, Grain, week_starts
 from data.queries.flow import (
     FAMILY_CODES,
-    Grain,
     NodeFamily,
     NodeFilter,
     escalations,
     flow_paths,
     handling_modes,
     stage_times,
-    week_starts,
     weekly_flow,
 )
 from data.vocab import HANDLING_ORDER, Mode
@@ -300,7 +298,7 @@ def test_weekly_flow_buckets_by_monday_on_both_backends(tiny_db) -> None:
 
 def test_bucket_helper_is_the_only_dialect_switch() -> None:
     """Both dialects compile the week bucket (a guard against a typo in the branch not under test)."""
-    from data.queries.flow import bucket_start
+    from data.queries.base import bucket_start
 
     for url in ("sqlite://", "postgresql+psycopg://u@h/db"):
         engine = create_engine(url)

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from dashboard.formatting import count_full, percent, signed_percent
 from dashboard.ids import Kpi, ResolutionPage
 from data.filters import Period, city, find_area
-from data.queries.flow import Grain
+from data.queries.base import Grain
 from data.queries.resolution import buckets
 from data.stats import stats
 

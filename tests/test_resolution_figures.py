@@ -9,7 +9,7 @@ import pytest
 
 from callbacks.resolution import grain_from_search, rank_from_search, tile_values
 from dashboard.theme import ACCENT, SMALL_SAMPLE, register_templates
-from data.queries.flow import Grain
+from data.queries.base import Grain
 from data.queries.resolution import RankMetric
 from layouts.figures.resolution import (
     category_figure,

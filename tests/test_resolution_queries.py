@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from data.filters import Period, city, find_area
-from data.queries.flow import Grain
+from data.queries.base import Grain
 from data.queries.resolution import (
     ALL_KINDS,
     RankMetric,

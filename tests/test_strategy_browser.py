@@ -18,7 +18,7 @@ from data.queries import campaigns as qc
 from data.queries import indicators as qi
 from data.queries import opinion as qo
 from data.queries import plan as qp
-from data.queries.flow import Grain
+from data.queries.base import Grain
 from data.queries.resolution import buckets
 from layouts.figures.indicators import format_value
 

@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import pytest
 
 from dashboard.theme import BAD, GOOD, WARN, register_templates
-from data.queries.flow import Grain
+from data.queries.base import Grain
 from layouts.figures import campaigns as fc
 from layouts.figures import indicators as fi
 from layouts.figures import opinion as fo

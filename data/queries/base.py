@@ -8,10 +8,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime, time
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 
 from sqlalchemy import (
     ColumnElement,
+    Date,
     DateTime,
     Dialect,
     Engine,
@@ -21,6 +23,8 @@ from sqlalchemy import (
     TypeDecorator,
     and_,
     case,
+    cast,
+    extract,
     func,
     literal,
     or_,
@@ -215,3 +219,48 @@ def township_rows(area: AreaRef, period: Period, kinds: tuple[str, ...], name: s
 
     columns = [t.c.township_code, t.c.kind, t.c.registered, t.c.closed, t.c.resolved, t.c.mediated]
     return month_rows(t, columns, period, and_(t.c.county_code == area.code, kind_clause(t, kinds)), edge, name)
+
+
+# --- time buckets of the trend charts (weekly/monthly series on /flow, /resolution, /campaigns, /opinion) ---
+
+
+def as_date(value: object) -> date:
+    """A bucket key as a date, whichever type the driver returned."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def week_starts(period: Period) -> list[date]:
+    """The Monday of every week that has a day in the period."""
+    first = period.start - timedelta(days=period.start.weekday())
+    return [first + timedelta(weeks=i) for i in range((period.end - first).days // 7 + 1)]
+
+
+# SQLite and PostgreSQL need different SQL for these.
+
+
+class Grain(StrEnum):
+    """Time buckets of the trend charts."""
+
+    WEEK = "week"
+    MONTH = "month"
+
+
+def bucket_start(engine: Engine, column: ColumnElement, grain: Grain) -> ColumnElement:
+    """The first day of the week (Monday) or month containing `column`, as a date (a 'YYYY-MM-DD' string on SQLite)."""
+    if engine.dialect.name == "postgresql":
+        return cast(func.date_trunc(str(grain), column), Date)
+    if grain == Grain.WEEK:
+        return func.date(column, "weekday 0", "-6 days")  # forward to Sunday (or stay), back to its Monday
+    return func.date(column, "start of month")
+
+
+def hours_since_epoch(engine: Engine, column: ColumnElement) -> ColumnElement[float]:
+    """An instant as a number of hours (from the epoch on PostgreSQL, from the Julian epoch on SQLite): the
+    difference of two of them is the hours between, whatever the dialect."""
+    if engine.dialect.name == "postgresql":
+        return extract("epoch", column) / 3600.0
+    return func.julianday(column) * 24.0

@@ -24,8 +24,7 @@ from data.db import as_of_date
 from data.filters import AreaRef, Period
 from data.models import Area
 from data.models_strategy import Campaign, CampaignArea, CampaignCategory, CampaignTarget, TargetMetric
-from data.queries.base import CASES
-from data.queries.flow import Grain, as_date, bucket_start
+from data.queries.base import CASES, Grain, as_date, bucket_start
 from data.queries.resolution import buckets
 from data.vocab import Level, Outcome
 

@@ -9,21 +9,18 @@ one small helper so that SQLite and PostgreSQL give the same answers.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from enum import StrEnum
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import (
     ColumnElement,
-    Date,
     Engine,
     Select,
     Table,
     and_,
     case,
-    cast,
-    extract,
     func,
     literal,
     select,
@@ -38,13 +35,18 @@ from data.queries.base import (
     CASES,
     DAILY,
     FACTS,
+    Grain,
+    as_date,
+    bucket_start,
     closed_in,
     day_range,
     facts_in,
+    hours_since_epoch,
     month_rows,
     registered_in,
     summary_area,
     uses_summaries,
+    week_starts,
 )
 from data.summaries import day_number, flow_outcome, from_day_number, monday_number, split_months, split_weeks
 from data.summaries.cube import WHOLE_CITY
@@ -325,7 +327,7 @@ def _stage_hours(
     per_case = (
         select(
             CASES.c.id,
-            *[func.min(case((EVENTS.c.step == str(s), _hours_since_epoch(engine, EVENTS.c.at)))).label(str(s))
+            *[func.min(case((EVENTS.c.step == str(s), hours_since_epoch(engine, EVENTS.c.at)))).label(str(s))
               for s in steps],
         )
         .select_from(CASES.join(EVENTS, EVENTS.c.case_id == CASES.c.id))
@@ -485,45 +487,3 @@ def _weekly_statement(
 def _by_date(rows: list) -> dict[date, int]:
     """{bucket date: count} from rows whose key is a date (PostgreSQL) or an ISO string (SQLite)."""
     return {as_date(k): int(n) for k, n in rows}
-
-
-def as_date(value: object) -> date:
-    """A bucket key as a date, whichever type the driver returned."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
-
-
-def week_starts(period: Period) -> list[date]:
-    """The Monday of every week that has a day in the period."""
-    first = period.start - timedelta(days=period.start.weekday())
-    return [first + timedelta(weeks=i) for i in range((period.end - first).days // 7 + 1)]
-
-
-# --- dialect helpers: SQLite and PostgreSQL need different SQL here (and in the percentile pick above) ----
-
-
-class Grain(StrEnum):
-    """Time buckets of the trend charts."""
-
-    WEEK = "week"
-    MONTH = "month"
-
-
-def bucket_start(engine: Engine, column: ColumnElement, grain: Grain) -> ColumnElement:
-    """The first day of the week (Monday) or month containing `column`, as a date (a 'YYYY-MM-DD' string on SQLite)."""
-    if engine.dialect.name == "postgresql":
-        return cast(func.date_trunc(str(grain), column), Date)
-    if grain == Grain.WEEK:
-        return func.date(column, "weekday 0", "-6 days")  # forward to Sunday (or stay), back to its Monday
-    return func.date(column, "start of month")
-
-
-def _hours_since_epoch(engine: Engine, column: ColumnElement) -> ColumnElement[float]:
-    """An instant as a number of hours (from the epoch on PostgreSQL, from the Julian epoch on SQLite): the
-    difference of two of them is the hours between, whatever the dialect."""
-    if engine.dialect.name == "postgresql":
-        return extract("epoch", column) / 3600.0
-    return func.julianday(column) * 24.0

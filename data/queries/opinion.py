@@ -24,8 +24,7 @@ from sqlalchemy import ColumnElement, Engine, and_, case, func, select, true
 from data.filters import AreaRef, Period, kind_clause
 from data.models import Area
 from data.models_strategy import SENTIMENT_ORDER, MediaAccountOutput, MediaItem, Sentiment
-from data.queries.base import CASES, CHILD_COLUMN, registered_in
-from data.queries.flow import Grain, as_date, bucket_start
+from data.queries.base import CASES, CHILD_COLUMN, Grain, as_date, bucket_start, registered_in
 from data.queries.resolution import buckets
 from data.sentiment import load_topics
 from data.vocab import Level

@@ -37,6 +37,9 @@ from data.queries.base import (
     CHILD_COLUMN,
     DAILY,
     FACTS,
+    Grain,
+    as_date,
+    bucket_start,
     case_kind,
     closed_in,
     day_range,
@@ -48,8 +51,8 @@ from data.queries.base import (
     summary_area,
     township_rows,
     uses_summaries,
+    week_starts,
 )
-from data.queries.flow import Grain, as_date, bucket_start, week_starts
 from data.queries.summary import disputes_handled, first_petitions
 from data.summaries import day_number, from_day_number
 from data.vocab import Kind, Level, Outcome, Step

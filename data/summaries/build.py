@@ -86,11 +86,11 @@ def _first_card(min_rank: int) -> ColumnElement:
 
 def _fill_facts(conn: Connection) -> None:
     """One narrow row per case: keys, day numbers, first card days and stage hours (events → per-case MINs)."""
-    from data.queries.flow import _hours_since_epoch  # the raw stage-time query's own expression
+    from data.queries.base import hours_since_epoch  # the raw stage-time query's own expression
 
     steps = (Step.REGISTERED, Step.DISPATCHED, Step.ACCEPTED, Step.CLOSED)
     per_case = (
-        select(EVENTS.c.case_id, *[func.min(case((EVENTS.c.step == str(s), _hours_since_epoch(conn, EVENTS.c.at))))
+        select(EVENTS.c.case_id, *[func.min(case((EVENTS.c.step == str(s), hours_since_epoch(conn, EVENTS.c.at))))
                                    .label(str(s)) for s in steps])
         .where(EVENTS.c.step.in_([str(s) for s in steps]))
         .group_by(EVENTS.c.case_id)

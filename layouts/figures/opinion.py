@@ -21,7 +21,7 @@ from data.models_strategy import (
     MediaSource,
     Sentiment,
 )
-from data.queries.flow import Grain
+from data.queries.base import Grain
 from layouts.figures.common import base_figure, empty_figure
 
 TONE_COLORS = {Sentiment.NEGATIVE: BAD, Sentiment.NEUTRAL: "#5b6b82", Sentiment.POSITIVE: GOOD}

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 
 from dashboard.formatting import count_full
 from dashboard.theme import ACCENT, KIND_COLORS, MUTED, SMALL_SAMPLE, TEXT, WARN
-from data.queries.flow import Grain
+from data.queries.base import Grain
 from data.queries.resolution import ALL_KINDS, RankMetric
 from data.rules import SMALL_SAMPLE_MIN
 from data.vocab import KIND_LABELS, Kind
