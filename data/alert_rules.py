@@ -310,15 +310,20 @@ def bucket_candidates(cases: pd.DataFrame, rule_name: WarningRule, rule: CountRu
     hits = sizes[sizes >= rule.min_cases]
     if hits.empty:
         return out
-    keyed = keyed.join(hits.rename("_n"), on=group, how="inner")
-    for (area, key, start), part in keyed.sort_values("reported_at").groupby(group):
+    keyed = keyed.join(hits.rename("_n"), on=group, how="inner").sort_values("reported_at")
+    # Whole-column aggregations rather than one sub-frame per group: a million cases make tens of thousands.
+    by = keyed.groupby(group)
+    found = pd.DataFrame({"n": by.size(), "kinds": by["kind"].nunique(), "kind": by["kind"].first(skipna=False)})
+    found["case_nos"] = keyed[by.cumcount().to_numpy() < MAX_EVIDENCE_CASES].groupby(group)["case_no"].agg(list)
+    for (area, key, start), n, kinds, first_kind, case_nos in zip(found.index, found["n"], found["kinds"],
+                                                                    found["kind"], found["case_nos"], strict=True):
         start = pd.Timestamp(start).to_pydatetime()
         end = min((pd.Timestamp(start) + length).to_pydatetime(), hi)
-        level = level_for(len(part), rule.min_cases, rule.major_at, rule.critical_at)
+        level = level_for(n, rule.min_cases, rule.major_at, rule.critical_at)
         if level is None or end <= lo:
             continue
-        evidence = {"count": int(len(part)), "case_nos": part["case_no"].head(MAX_EVIDENCE_CASES).tolist()}
-        kind = key if key_col == "kind" else (part["kind"].iloc[0] if part["kind"].nunique() == 1 else None)
+        evidence = {"count": int(n), "case_nos": list(case_nos)}
+        kind = key if key_col == "kind" else (first_kind if kinds == 1 else None)
         category = key if key_col == "category" else None
         out.append(Candidate(rule_name, level, area, kind, category, evidence, start, end,
                              f"{rule_name}:{area}:{key}:{start:%Y-%m-%dT%H}"))

@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, MetaData, create_engine, event, select
 from sqlalchemy.orm import Session
 
 from data.models import Base, Meta
+
+# Page cache while bulk loading into SQLite, in the pragma's unit (negative: KiB).
+SQLITE_BULK_CACHE_KIB = -131072
 
 
 def make_engine(url: str) -> Engine:
@@ -75,27 +79,42 @@ def bulk_insert(engine: Engine, table: str, frame: pd.DataFrame, chunk: int = 50
     with engine.begin() as conn:
         raw = conn.connection.driver_connection
         cur = raw.cursor()
-        for start in range(0, len(frame), chunk):
-            part = frame.iloc[start : start + chunk]
-            cur.executemany(sql, _rows(part))
-        cur.close()
+        # SQLite's default page cache (2 MB) is far smaller than the indexes of a large table, so every
+        # out-of-order index insert rereads pages: a bigger cache for the load makes it 2-3 times faster.
+        previous = cur.execute("PRAGMA cache_size").fetchone()[0]
+        cur.execute(f"PRAGMA cache_size = {SQLITE_BULK_CACHE_KIB}")
+        try:
+            for start in range(0, len(frame), chunk):
+                part = frame.iloc[start : start + chunk]
+                cur.executemany(sql, _rows(part))
+        finally:
+            cur.execute(f"PRAGMA cache_size = {int(previous)}")
+            cur.close()
 
 
 def _rows(frame: pd.DataFrame) -> Iterable[tuple]:
-    """Rows as plain Python values (None for missing, datetime for timestamps) for the DB-API driver."""
+    """Rows as plain Python values (None for missing, datetime for timestamps) for the DB-API driver.
+
+    Each column goes to a Python list in one call (`tolist`) rather than value by value through pandas,
+    which took as long as the inserts themselves at a million cases.
+    """
     converted = []
     for col in frame.columns:
         s = frame[col]
         if pd.api.types.is_datetime64_any_dtype(s):
-            converted.append([None if pd.isna(v) else v.to_pydatetime() for v in s.astype("datetime64[s]")])
+            if isinstance(s.dtype, np.dtype):  # naive: numpy gives datetime, and None for NaT
+                converted.append(s.to_numpy().astype("datetime64[s]").tolist())
+            else:
+                converted.append([None if pd.isna(v) else v.to_pydatetime() for v in s.astype("datetime64[s]")])
         elif pd.api.types.is_bool_dtype(s):
-            converted.append([bool(v) for v in s])
+            converted.append([bool(v) for v in s.tolist()])
         elif pd.api.types.is_integer_dtype(s):
-            converted.append([None if pd.isna(v) else int(v) for v in s])
+            converted.append([None if v is None else int(v) for v in s.to_numpy(dtype=object, na_value=None).tolist()])
         elif pd.api.types.is_float_dtype(s):
-            converted.append([None if pd.isna(v) else float(v) for v in s])
+            converted.append([None if v is None or v != v else float(v)
+                              for v in s.to_numpy(dtype=object, na_value=None).tolist()])
         else:
-            converted.append([None if v is None or (isinstance(v, float) and pd.isna(v)) else v for v in s])
+            converted.append([None if v is None or (isinstance(v, float) and pd.isna(v)) else v for v in s.tolist()])
     return zip(*converted, strict=True)
 
 

@@ -392,13 +392,17 @@ def warnings(engine: Engine, rng: np.random.Generator, places: Places, as_of: da
     if rows.empty:
         return
     rows.insert(0, "id", np.arange(1, len(rows) + 1))
-    events = []
+    flow = _Flow.of(rows)
+    names = places.names.to_dict()
+    events: list[tuple] = []
     for i in range(len(rows)):
-        events += _workflow(rng, rows, i, rules, places, as_of)
+        events += _workflow(rng, flow, i, rules, names, as_of)
+    flow.write_to(rows)
     for col in ("window_start", "window_end", "raised_at", "due_at", "assigned_at", "acknowledged_at", "closed_at"):
         rows[col] = pd.to_datetime(rows[col]).dt.floor("s")
     bulk_insert(engine, "risk_warnings", rows)
     ev = pd.DataFrame(events, columns=["warning_id", "at", "action", "actor", "level", "note"])
+    ev["at"] = pd.to_datetime(ev["at"]).dt.floor("s")
     ev.insert(0, "id", np.arange(1, len(ev) + 1))
     bulk_insert(engine, "risk_warning_events", ev)
     reset_sequences(engine, ["risk_warnings", "risk_warning_events"])
@@ -406,19 +410,52 @@ def warnings(engine: Engine, rng: np.random.Generator, places: Places, as_of: da
     set_meta(engine, {"alerts_version": get_meta(engine, "data_version") or "0"})
 
 
+@dataclass
+class _Flow:
+    """The warning rows' columns the workflow reads and writes, as plain lists (one pandas `.loc` write per
+    step cost about a millisecond, which made the demo's warnings the slowest part of a large build)."""
+
+    id: list
+    raised_at: list
+    level: list
+    rule: list
+    township_code: list
+    county_code: list
+    due_at: list
+    status: list
+    assigned_unit: list
+    assigned_at: list
+    acknowledged_at: list
+    closed_at: list
+    close_note: list
+
+    READ = ("id", "raised_at", "level", "rule", "township_code", "county_code", "due_at", "status")
+    WRITTEN = ("level", "due_at", "status", "assigned_unit", "assigned_at", "acknowledged_at", "closed_at",
+               "close_note")
+
+    @classmethod
+    def of(cls, rows: pd.DataFrame) -> _Flow:
+        n = len(rows)
+        read = {col: rows[col].tolist() for col in cls.READ}
+        return cls(**read, **{col: [None] * n for col in cls.WRITTEN if col not in read})
+
+    def write_to(self, rows: pd.DataFrame) -> None:
+        for col in self.WRITTEN:
+            rows[col] = pd.Series(getattr(self, col), index=rows.index, dtype=object)
+
+
 def _hours(h: float) -> timedelta:
     return timedelta(hours=float(h))
 
 
-def _workflow(rng: np.random.Generator, rows: pd.DataFrame, i: int, rules: AlertRules, places: Places,
+def _workflow(rng: np.random.Generator, rows: _Flow, i: int, rules: AlertRules, names: dict[str, str],
               as_of: datetime) -> list[tuple]:
     """Assign, acknowledge (sometimes late, escalating first) and close one warning; updates its row.
 
     Steps after the data's end do not happen, except that every 重大 warning is acknowledged: the demo
     starts with no banner up.
     """
-    row = rows.iloc[i]
-    wid, raised, level = int(row["id"]), row["raised_at"], str(row["level"])
+    wid, raised, level = int(rows.id[i]), rows.raised_at[i], str(rows.level[i])
     events: list[tuple] = [(wid, raised, str(WarningAction.ISSUE), "系统", level, None)]
     order = [str(lv) for lv in WARNING_LEVEL_ORDER]
     due = raised + rules.ack_delta(level)
@@ -437,27 +474,30 @@ def _workflow(rng: np.random.Generator, rows: pd.DataFrame, i: int, rules: Alert
     critical = level == str(WarningLevel.CRITICAL)
     if assigned >= as_of and not critical:
         return _finish(rows, i, events, level, due, WarningStatus.ISSUED)
-    code = row["township_code"] if row["township_code"] else row["county_code"]
-    suffix = UNIT_BY_RULE[row["rule"]] if row["township_code"] else "政法委"
+    township = rows.township_code[i]
+    code = township if township else rows.county_code[i]
+    suffix = UNIT_BY_RULE[rows.rule[i]] if township else "政法委"
     if suffix in ("信访局", "政法委"):
-        code = row["county_code"]
-    unit = f"{places.names.get(code, '')}{suffix}"
-    rows.loc[i, ["assigned_unit", "assigned_at"]] = [unit, assigned]
+        code = rows.county_code[i]
+    unit = f"{names.get(code, '')}{suffix}"
+    rows.assigned_unit[i], rows.assigned_at[i] = unit, assigned
     events.append((wid, assigned, str(WarningAction.ASSIGN), "市社会治理现代化指挥中心", level, unit))
     if ack >= as_of and not critical:
         return _finish(rows, i, events, level, due, WarningStatus.ASSIGNED)
-    rows.loc[i, "acknowledged_at"] = ack
+    rows.acknowledged_at[i] = ack
     events.append((wid, ack, str(WarningAction.ACKNOWLEDGE), unit, level, None))
     closed = ack + timedelta(days=float(rng.uniform(1, 20)))
     if closed >= as_of:
         return _finish(rows, i, events, level, due, WarningStatus.ACKNOWLEDGED)
     note = str(rng.choice(CLOSE_NOTES))
-    rows.loc[i, ["closed_at", "close_note"]] = [closed, note]
+    rows.closed_at[i], rows.close_note[i] = closed, note
     events.append((wid, closed, str(WarningAction.CLOSE), unit, level, note))
     return _finish(rows, i, events, level, due, WarningStatus.CLOSED)
 
 
-def _finish(rows: pd.DataFrame, i: int, events: list[tuple], level: str, due: datetime,
+def _finish(rows: _Flow, i: int, events: list[tuple], level: str, due: datetime,
             status: WarningStatus) -> list[tuple]:
-    rows.loc[i, ["level", "due_at", "status"]] = [level, due, str(status)]
-    return [(w, pd.Timestamp(at).floor("s").to_pydatetime(), *rest) for w, at, *rest in events]
+    """Record the warning's final level, deadline and status; its events' times are floored to the second
+    by the caller, all at once."""
+    rows.level[i], rows.due_at[i], rows.status[i] = level, due, str(status)
+    return events

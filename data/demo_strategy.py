@@ -256,8 +256,7 @@ def _in_campaign(cases: pd.DataFrame, c: CampaignDef) -> pd.Series:
     """Which cases a campaign's case targets count (its window, areas and categories)."""
     hi = pd.Timestamp(c.end) + pd.Timedelta(days=1)
     mask = (cases["reported_at"] >= pd.Timestamp(c.start)) & (cases["reported_at"] < hi)
-    pairs = pd.Series(list(zip(cases["kind"], cases["category"], strict=True)), index=cases.index)
-    mask &= pairs.isin(set(c.categories))
+    mask &= pd.MultiIndex.from_arrays([cases["kind"], cases["category"]]).isin(list(c.categories))
     area_mask = pd.Series(False, index=cases.index)
     for code, level in c.areas:
         area_mask |= (cases["county_code"].notna() if level == str(Level.CITY)
