@@ -112,10 +112,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _init_db(config: Config, _args: argparse.Namespace) -> int:
+    from data.db import make_engine
+    from data.maintenance import rebuild_if_stale
     from data.migrate import upgrade
 
     config.ensure_sqlite_dir()
     upgrade(config.database_url)
+    engine = make_engine(config.database_url)
+    try:
+        # A migration may have marked the summary tables stale (new columns): rebuild them now.
+        if rebuild_if_stale(engine):
+            print("汇总表已按新结构重建")
+    finally:
+        engine.dispose()
     print(f"数据表已就绪: {_safe_url(config.database_url)}")
     return 0
 

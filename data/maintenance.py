@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import time
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from data.db import set_meta
-from data.summaries import rebuild
+from data.models import Case
+from data.summaries import rebuild, summaries_fresh
 
 
 def after_cases_changed(engine: Engine) -> str:
@@ -30,3 +31,18 @@ def after_data_changed(engine: Engine) -> str:
     version = str(time.time_ns())
     set_meta(engine, {"data_version": version})
     return version
+
+
+def rebuild_if_stale(engine: Engine) -> bool:
+    """Rebuild the summaries when there are cases but the summaries do not match them; True if it did.
+
+    A migration that adds summary columns marks the summaries stale (they would lack the new values): every
+    city and county page then reads the case table, correct but slow, until they are rebuilt. `migrate` calls
+    this so that an upgrade does not leave them so until the next import.
+    """
+    with engine.connect() as conn:
+        has_cases = conn.execute(select(Case.__table__.c.id).limit(1)).first() is not None
+    if not has_cases or summaries_fresh(engine):
+        return False
+    after_cases_changed(engine)
+    return True

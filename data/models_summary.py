@@ -20,6 +20,8 @@ from data.models import CODE, Base
 
 # SQLite: store rows in primary-key order (the key is the index every query range-scans).
 _CLUSTERED = {"sqlite_with_rowid": False}
+REPORTED_INDEX = ("county_code", "reported_day", "township_code", "kind", "repeat_petition")
+CLOSED_INDEX = ("county_code", "closed_day", "township_code", "kind", "outcome")
 
 
 class SumCase(Base):
@@ -27,7 +29,7 @@ class SumCase(Base):
 
     The source of every other summary, the days at a period's ends, and what the stage-time percentiles read
     (no join of the events). Card days are the first day a card of at least that severity was issued
-    (1 blue or worse, 2 yellow or worse, 3 red).
+    (1 blue or worse, 2 yellow or worse, 3 red). `repeat_petition`: a petition with repeat visits (重复信访).
     """
 
     __tablename__ = "sum_cases"
@@ -45,6 +47,7 @@ class SumCase(Base):
     is_open: Mapped[int] = mapped_column(SmallInteger)  # status is `open` (still being handled)
     outcome: Mapped[str | None] = mapped_column(String(16))
     first_petition: Mapped[int] = mapped_column(SmallInteger)
+    repeat_petition: Mapped[int] = mapped_column(SmallInteger)  # kind petition and repeat_visits ≥ 1
     reported_month: Mapped[int] = mapped_column(Integer)
     closed_day: Mapped[int | None] = mapped_column(Integer)
     closed_month: Mapped[int | None] = mapped_column(Integer)
@@ -57,10 +60,12 @@ class SumCase(Base):
     close: Mapped[float | None] = mapped_column(Float)
     total: Mapped[float | None] = mapped_column(Float)
 
+    # The county indexes carry what a county's township rows read for the days at a period's ends
+    # (`township_rows`, the safety counts): index-only, not one clustered-table lookup per case (10× faster).
     __table_args__ = (
-        Index("ix_sum_cases_county_reported", "county_code", "reported_day"),
+        Index("ix_sum_cases_county_reported", *REPORTED_INDEX),
         Index("ix_sum_cases_closed", "closed_day"),
-        Index("ix_sum_cases_county_closed", "county_code", "closed_day"),
+        Index("ix_sum_cases_county_closed", *CLOSED_INDEX),
         _CLUSTERED,
     )
 
@@ -103,8 +108,9 @@ class SumClosed(Base):
 
 
 class SumDaily(Base):
-    """Per day, county and kind: registered, closed, 化解, mediated, first-time petitions, repeat-visit events
-    and cards issued that day (every daily or weekly series of a city or county)."""
+    """Per day, county and kind: registered, closed, 化解, mediated, first-time and repeat petitions registered
+    (`SumCase.repeat_petition`), repeat-visit events and cards issued that day (by the case's county and kind):
+    every daily or weekly series of a city or county."""
 
     __tablename__ = "sum_daily"
 
@@ -116,6 +122,7 @@ class SumDaily(Base):
     resolved: Mapped[int] = mapped_column(Integer, default=0)
     mediated: Mapped[int] = mapped_column(Integer, default=0)
     first_petitions: Mapped[int] = mapped_column(Integer, default=0)
+    repeat_petitions: Mapped[int] = mapped_column(Integer, default=0)
     repeat_visits: Mapped[int] = mapped_column(Integer, default=0)
     blue_cards: Mapped[int] = mapped_column(Integer, default=0)
     yellow_cards: Mapped[int] = mapped_column(Integer, default=0)
@@ -144,7 +151,8 @@ class SumWeeklyNode(Base):
 
 
 class SumTownship(Base):
-    """Per month, township and kind: registered, closed, 化解 and mediated (a county's children)."""
+    """Per month, township and kind: registered, closed, 化解, mediated, repeat petitions registered and red
+    cards issued (by the case's township and kind): a county's children."""
 
     __tablename__ = "sum_township"
 
@@ -156,6 +164,8 @@ class SumTownship(Base):
     closed: Mapped[int] = mapped_column(Integer, default=0)
     resolved: Mapped[int] = mapped_column(Integer, default=0)
     mediated: Mapped[int] = mapped_column(Integer, default=0)
+    repeat_petitions: Mapped[int] = mapped_column(Integer, default=0)
+    red_cards: Mapped[int] = mapped_column(Integer, default=0)
 
     __table_args__ = (_CLUSTERED,)
 

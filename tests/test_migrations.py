@@ -1,15 +1,25 @@
-"""Migrations build exactly the schema the models describe, on SQLite and PostgreSQL."""
+"""Migrations build exactly the schema the models describe, on SQLite and PostgreSQL; a migration that changes
+the summary tables leaves no stale summaries in use, and `migrate` rebuilds them."""
 
 from __future__ import annotations
 
 import psycopg
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import text
+from test_import_cases import copy_sqlite
 
+from dashboard.cli import main as cli_main
 from data.db import make_engine
-from data.migrate import upgrade
+from data.filters import city
+from data.maintenance import rebuild_if_stale
+from data.migrate import alembic_config, upgrade
 from data.models import Base
+from data.queries.base import uses_summaries
+from data.summaries import summaries_fresh
+from data.summaries.build import SOURCE_KEY, source_mark
 
 
 def _diff(url: str) -> list:
@@ -32,3 +42,53 @@ def test_migrations_match_models_on_postgresql(pg_url: str) -> None:
         conn.execute(f"DROP DATABASE IF EXISTS {name}")
         conn.execute(f"CREATE DATABASE {name}")
     assert _diff(pg_url.rsplit("/", 1)[0] + "/" + name) == []
+
+
+def _back_to_0003_with_fresh_summaries(url: str) -> None:
+    """A database as it was at 0003: without the 0004 columns, its summaries marked as built from its cases."""
+    command.downgrade(alembic_config(url), "0003")
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        top = conn.execute(text("SELECT MAX(id) FROM cases")).scalar_one()
+        conn.execute(text("INSERT INTO meta (key, value) VALUES (:k, :v)"), {"k": SOURCE_KEY, "v": source_mark(top)})
+    assert summaries_fresh(engine)
+    engine.dispose()
+
+
+def _red_cards(engine) -> tuple[int, int]:
+    """Red cards in the township summary and in the cards table."""
+    with engine.connect() as conn:
+        return (conn.execute(text("SELECT COALESCE(SUM(red_cards), 0) FROM sum_township")).scalar_one(),
+                conn.execute(text("SELECT COUNT(*) FROM case_cards WHERE color = 'red'")).scalar_one())
+
+
+def test_summary_columns_mark_the_summaries_stale_and_migrate_rebuilds_them(small_sqlite, tmp_path,
+                                                                            monkeypatch) -> None:
+    """0004 adds summary columns that old summaries lack: until rebuilt, the pages must read the case table;
+    `migrate` rebuilds them at once."""
+    engine = copy_sqlite(small_sqlite, tmp_path / "db.sqlite")
+    url = str(engine.url)
+    _back_to_0003_with_fresh_summaries(url)
+    upgrade(url)
+    assert not summaries_fresh(engine) and not uses_summaries(engine, city(engine))
+    assert _red_cards(engine)[0] == 0
+    assert rebuild_if_stale(engine) and summaries_fresh(engine)
+    assert not rebuild_if_stale(engine)
+    summed, counted = _red_cards(engine)
+    assert summed == counted > 0
+
+    _back_to_0003_with_fresh_summaries(url)
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert cli_main(["migrate"]) == 0
+    assert summaries_fresh(engine) and uses_summaries(engine, city(engine))
+    assert _red_cards(engine)[0] == counted
+    engine.dispose()
+
+
+def test_migrate_on_an_empty_database_builds_no_summaries(tmp_path, monkeypatch) -> None:
+    url = f"sqlite:///{tmp_path / 'empty.sqlite'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert cli_main(["migrate"]) == 0
+    engine = make_engine(url)
+    assert not rebuild_if_stale(engine) and not summaries_fresh(engine)
+    engine.dispose()

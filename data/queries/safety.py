@@ -8,6 +8,10 @@ Changing weights, directions or bounds in the file changes the index without tou
 The indicators reuse the shared definitions: intake (registered in the period), handled (closed in it), open
 and overdue at the period's end, red cards issued in it, visit coverage at its end, and the survey's sense of
 security (the latest survey value of the area for a period ending within a year before the period's end).
+
+The case counts of a city or a county come from the summary tables (`data.models_summary`: the daily summary,
+the township summary with per-case edge days, the standing snapshot), those of a township or anything below from
+the case table through its area indexes; both give the same numbers (tests/test_safety_summaries.py).
 """
 
 from __future__ import annotations
@@ -21,16 +25,46 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import DateTime, Engine, and_, case, func, inspect, literal, select, text, union_all
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Engine,
+    Integer,
+    Select,
+    and_,
+    case,
+    func,
+    inspect,
+    literal,
+    select,
+    text,
+    union_all,
+)
+from sqlalchemy.sql.selectable import Subquery
 
 from data.alert_rules import OpsSettings, config_file, read_json
 from data.filters import AreaRef, Period
 from data.models import Area, CaseCard
 from data.models_ops import GridVisit, KeyPerson
 from data.queries.backlog import children_of, count_if, month_starts
-from data.queries.base import CASES
+from data.queries.base import (
+    CASES,
+    DAILY,
+    FACTS,
+    STANDING,
+    TOWNSHIP,
+    day_range,
+    facts_in,
+    instant,
+    month_rows,
+    sum_of,
+    summary_area,
+    summary_child,
+    uses_summaries,
+)
 from data.queries.grids import AREA_CHILD, AREA_SELF, CHILD, coverage_rate
 from data.queries.overdue import bucket_index
+from data.summaries import day_number, from_day_number, standing_day
 from data.vocab import CardColor, Kind, Level, Outcome
 
 AREAS = Area.__table__
@@ -152,12 +186,34 @@ def _grouped_rows(engine: Engine, inner, by_child: bool, extra: list) -> list[tu
 
 
 def _case_counts(engine: Engine, area: AreaRef, slices: list[Period], by_child: bool) -> dict:
-    """Every count the indicators need from the cases, for each slice, from one scan.
+    """Every count the indicators need, per (child key or '', slice index): {name: count}.
+
+    Names: reg_<kind> (registered), repeat (petitions registered with repeat visits), closed, resolved (化解),
+    disputes_closed, mediated (disputes closed with success), open and overdue at the slice's end, red (red
+    cards issued in the slice, by the case's area). A city or county reads the summaries, anything below (or
+    stale summaries) the case table; the two give the same numbers.
+    """
+    if uses_summaries(engine, area):
+        return _counts_from_summaries(engine, area, slices, by_child)
+    return _counts_from_cases(engine, area, slices, by_child)
+
+
+def _counts_from_cases(engine: Engine, area: AreaRef, slices: list[Period], by_child: bool) -> dict:
+    """_case_counts from the case table: one scan of the cases, one of the red cards."""
+    out = _scan_cases(engine, area, slices, by_child)
+    for key, n in _red_cards(engine, area, slices, by_child).items():
+        out.setdefault(key, Counter())["red"] += n
+    return out
+
+
+def _scan_cases(engine: Engine, area: AreaRef, slices: list[Period], by_child: bool) -> dict:
+    """Every count but the red cards from the cases, for each slice, from one scan.
 
     Each case's registration, closure and due instants are bucketed by the slices (0 before them, i+1 inside
     slice i, n+1 after them; never closed: n+2), and the buckets counted with the case's kind and outcome:
     registered in slice i = rb i+1; closed in it = cb i+1; open at its end = registered before the end and not
-    closed before it; overdue then = also due before it. Returns {(key, i): {name: count}}.
+    closed before it; overdue then = also due before it. Returns {(key, i): {name: count}}. Bounds are compared
+    as instants (`instant`), so that a case closed at exactly midnight belongs to that day, as in the summaries.
     """
     n = len(slices)
     edges = [datetime(1900, 1, 1), *[s.lo for s in slices], slices[-1].hi]
@@ -167,8 +223,8 @@ def _case_counts(engine: Engine, area: AreaRef, slices: list[Period], by_child: 
                          case((CASES.c.closed_at.is_(None), literal(n + 2)), else_=bucket_index(CASES.c.closed_at, edges))
                          .label("cb"), bucket_index(CASES.c.due_at, edges).label("db"), CASES.c.kind,
                          outcome.label("oc"), repeat.label("rep"))
-                  .where(CASES.c.reported_at < slices[-1].hi, area.clause(CASES),
-                         CASES.c.closed_at.is_(None) | (CASES.c.closed_at >= slices[0].lo)), "cases_cut")
+                  .where(CASES.c.reported_at < instant(slices[-1].hi), area.clause(CASES),
+                         CASES.c.closed_at.is_(None) | (CASES.c.closed_at >= instant(slices[0].lo))), "cases_cut")
     cols = [cand.c.rb, cand.c.cb, cand.c.db, cand.c.kind, cand.c.oc, cand.c.rep]
     keys = [cand.c.k] if by_child else []
     stmt = select(*keys, *cols, func.count()).group_by(*keys, *cols)
@@ -195,14 +251,132 @@ def _case_counts(engine: Engine, area: AreaRef, slices: list[Period], by_child: 
     return out
 
 
-def _red_cards(engine: Engine, area: AreaRef, slices: list[Period], by_child: bool) -> dict:
+def _red_cards(engine: Engine, area: AreaRef, slices: list[Period], by_child: bool) -> dict[tuple[str, int], int]:
+    """Red cards issued in each slice, by the case's area: {(key, i): count}."""
     lo, hi = slices[0].lo, slices[-1].hi
     inner = (select(*_key_cols(area, by_child), _slice_index(CARDS.c.issued_at, slices).label("b"))
              .select_from(CARDS.join(CASES, CASES.c.id == CARDS.c.case_id))
-             .where(CARDS.c.color == str(CardColor.RED), CARDS.c.issued_at >= lo, CARDS.c.issued_at < hi,
-                    area.clause(CASES)))
+             .where(CARDS.c.color == str(CardColor.RED), CARDS.c.issued_at >= instant(lo),
+                    CARDS.c.issued_at < instant(hi), area.clause(CASES)))
     inner = _first(inner, "red_cards")
-    return {(k, int(b)): rest for k, b, *rest in _grouped_rows(engine, inner, by_child, [func.count()])}
+    return {(k, int(b)): int(n) for k, b, n in _grouped_rows(engine, inner, by_child, [func.count()])}
+
+
+# --- the same counts from the summaries (a city or a county) ---
+# Every slice boundary is a midnight, so day numbers are exact: flows over a slice are the summary rows of its
+# days (a city: the daily summary per county; a county's townships: the township summary's whole months and
+# per-case rows of the days around them), what stood open at its end is the standing snapshot of that midnight.
+
+FLOW_MEASURES = ("registered", "closed", "resolved", "mediated", "repeat_petitions", "red_cards")
+
+
+def _counts_from_summaries(engine: Engine, area: AreaRef, slices: list[Period], by_child: bool) -> dict:
+    """_case_counts for a city or county from the summary tables: one flow query, one snapshot query."""
+    out: dict = {}
+    for k, i, kind, registered, closed, resolved, mediated, repeat, red in _summary_flows(engine, area, slices,
+                                                                                          by_child):
+        c = out.setdefault((k, i), Counter())
+        c[f"reg_{kind}"] += registered
+        c["closed"] += closed
+        c["resolved"] += resolved
+        c["red"] += red
+        if kind == str(Kind.PETITION):
+            c["repeat"] += repeat
+        if kind == str(Kind.DISPUTE):
+            c["disputes_closed"] += closed
+            c["mediated"] += mediated
+    for k, i, open_, overdue in _summary_standing(engine, area, slices, by_child):
+        c = out.setdefault((k, i), Counter())
+        c["open"] += open_
+        c["overdue"] += overdue
+    return out
+
+
+def _day_slice(day: ColumnElement[int], starts: list[int]) -> ColumnElement[int]:
+    """Index i of the slice a day number falls in (starts[i] ≤ day < starts[i+1]), as a binary-search CASE."""
+
+    def between(lo: int, hi: int) -> ColumnElement[int]:
+        if lo == hi:
+            return literal(lo, Integer())
+        mid = (lo + hi + 1) // 2
+        return case((day < starts[mid], between(lo, mid - 1)), else_=between(mid, hi))
+
+    return between(0, len(starts) - 1)
+
+
+def _summary_flows(engine: Engine, area: AreaRef, slices: list[Period], by_child: bool) -> list[tuple]:
+    """(key, slice, kind, *FLOW_MEASURES) summed over each slice's days."""
+    if by_child and area.level == Level.COUNTY:
+        rows = union_all(*[_township_flows(area, s, i) for i, s in enumerate(slices)]).subquery("flows")
+    else:
+        rows = _daily_flows(area, slices, by_child)
+    keys = [*([rows.c.k] if by_child else []), rows.c.b, rows.c.kind]
+    stmt = select(*keys, *[sum_of(rows.c[m]) for m in FLOW_MEASURES]).group_by(*keys)
+    with engine.connect() as conn:
+        found = [tuple(r) if by_child else ("", *tuple(r)) for r in conn.execute(stmt)]
+    return [(k, int(b), kind, *map(int, sums)) for k, b, kind, *sums in found]
+
+
+def _daily_flows(area: AreaRef, slices: list[Period], by_child: bool) -> Subquery:
+    """The daily summary's rows of the slices' days (with a city's county as key k), each with its slice b."""
+    t = DAILY
+    key = [t.c.county_code.label("k")] if by_child else []
+    return (select(*key, _day_slice(t.c.day, [day_number(s.start) for s in slices]).label("b"),
+                   t.c.kind, *[t.c[m] for m in FLOW_MEASURES])
+            .where(day_range(t, Period(slices[0].start, slices[-1].end)), summary_area(t, area))
+            .subquery("flows"))
+
+
+def _township_flows(area: AreaRef, period: Period, i: int) -> Select:
+    """A county's rows per township over one slice (number i): the township summary's whole months, and for
+    the days around them one row per case registered or closed then and per red card issued then."""
+    t, f = TOWNSHIP, FACTS
+    resolved = case((f.c.outcome.in_(RESOLVED), 1), else_=0)
+    mediated = case((f.c.outcome == str(Outcome.SUCCESS), 1), else_=0)
+    in_county = f.c.county_code == area.code
+    zero, one = literal(0), literal(1)
+
+    def edge(lo: int, hi: int) -> Select:
+        at_lo, at_hi = (datetime.combine(from_day_number(d), datetime.min.time()) for d in (lo, hi))
+        # The county as an expression: on the bare column SQLite walks the county's cases (a fifth of all)
+        # instead of the few days' cards by issue time.
+        red = (select(CASES.c.township_code, CASES.c.kind, zero, zero, zero, zero, zero, one)
+               .select_from(CARDS.join(CASES, CASES.c.id == CARDS.c.case_id))
+               .where(CARDS.c.color == str(CardColor.RED), CARDS.c.issued_at >= instant(at_lo),
+                      CARDS.c.issued_at < instant(at_hi), CASES.c.county_code.concat("") == area.code))
+        first = [f.c.township_code.label("k"), f.c.kind, one.label("registered"), zero.label("closed"),
+                 zero.label("resolved"), zero.label("mediated"), f.c.repeat_petition.label("repeat_petitions"),
+                 zero.label("red_cards")]  # named: without whole months this is the union's first part
+        return union_all(
+            select(*first).where(facts_in("reported_day", lo, hi), in_county),
+            select(f.c.township_code, f.c.kind, zero, one, resolved, mediated, zero, zero).where(
+                facts_in("closed_day", lo, hi), in_county),
+            red,
+        ).subquery().select()
+
+    columns = [t.c.township_code.label("k"), t.c.kind, *[t.c[m] for m in FLOW_MEASURES]]
+    rows = month_rows(t, columns, period, t.c.county_code == area.code, edge, f"slice{i}")
+    return select(rows.c.k, literal(i, Integer()).label("b"), rows.c.kind, *[rows.c[m] for m in FLOW_MEASURES])
+
+
+def _summary_standing(engine: Engine, area: AreaRef, slices: list[Period], by_child: bool) -> list[tuple]:
+    """(key, slice, open, overdue) at each slice's end (a midnight) from the standing snapshot.
+
+    The snapshot's `overdue` is the safety definition: open then and due before that midnight.
+    """
+    wanted = [day_number(s.end) + 1 for s in slices]
+    last = standing_day(engine, max(wanted))  # one meta read: past the last stored day nothing changes
+    days = [min(d, last) for d in wanted]
+    slices_at: dict[int, list[int]] = {}
+    for i, d in enumerate(days):
+        slices_at.setdefault(d, []).append(i)
+    t = STANDING
+    key = [summary_child(t, area)] if by_child else []
+    stmt = (select(*key, t.c.day, sum_of(t.c.open), sum_of(t.c.overdue))
+            .where(t.c.day.in_(sorted(slices_at)), summary_area(t, area)).group_by(*key, t.c.day))
+    with engine.connect() as conn:
+        found = [tuple(r) if by_child else ("", *tuple(r)) for r in conn.execute(stmt)]
+    return [(k, i, int(o), int(late)) for k, day, o, late in found for i in slices_at[int(day)]]
 
 
 def _population(engine: Engine, area: AreaRef, by_child: bool) -> dict[str, int]:
@@ -272,7 +446,7 @@ def indicator_table(engine: Engine, area: AreaRef, slices: list[Period], setting
     """
     frame = children_of(engine, area) if by_child else pd.DataFrame({"code": [area.code], "name": [area.name]})
     keys = list(frame["code"]) if by_child else [""]
-    counts, red = _case_counts(engine, area, slices, by_child), _red_cards(engine, area, slices, by_child)
+    counts = _case_counts(engine, area, slices, by_child)
     cov, pop = _coverage(engine, area, slices, by_child, settings), _population(engine, area, by_child)
     survey = _survey(engine, dict(zip(keys, frame["code"], strict=True)), slices, config.survey_code)
     rows = []
@@ -287,7 +461,7 @@ def indicator_table(engine: Engine, area: AreaRef, slices: list[Period], setting
                        resolution_rate=_ratio(c["resolved"], c["closed"]),
                        mediation_rate=_ratio(c["mediated"], c["disputes_closed"]),
                        overdue_share=_ratio(c["overdue"], c["open"]),
-                       red_card_rate=int(red.get((key, i), (0,))[0]) * per_10k,
+                       red_card_rate=c["red"] * per_10k,
                        visit_coverage=cov.get((key, i), float("nan")),
                        sense_of_security=survey.get((key, i), float("nan")), population=people,
                        intake=sum(c[f"reg_{kind}"] for kind in RATE_KINDS.values()), closed=c["closed"],
@@ -344,11 +518,15 @@ def safety_trend(engine: Engine, area: AreaRef, period: Period, settings: OpsSet
 
     Columns: month (first day), index.
     """
-    months = month_starts(period)
-    slices = [Period(max(m, period.start), min((m.replace(day=28) + timedelta(days=4)).replace(day=1)
-                                                - timedelta(days=1), period.end)) for m in months]
-    scored = index_scores(indicator_table(engine, area, slices, settings, config, by_child=False), config)
-    return pd.DataFrame({"month": months, "index": scored["index"].astype(float).to_numpy()})
+    scored = index_scores(indicator_table(engine, area, month_slices(period), settings, config, by_child=False),
+                          config)
+    return pd.DataFrame({"month": month_starts(period), "index": scored["index"].astype(float).to_numpy()})
+
+
+def month_slices(period: Period) -> list[Period]:
+    """The months touching the period, each clipped to it (the trend's slices)."""
+    return [Period(max(m, period.start), min((m.replace(day=28) + timedelta(days=4)).replace(day=1)
+                                             - timedelta(days=1), period.end)) for m in month_starts(period)]
 
 
 def safety_index(engine: Engine, area: AreaRef, period: Period) -> float:

@@ -26,7 +26,7 @@ from data.models_summary import (
 )
 from data.summaries import cube
 from data.summaries.days import sql_day, sql_month
-from data.vocab import CARD_ORDER, Status, Step
+from data.vocab import CARD_ORDER, CardColor, Kind, Status, Step
 
 CASES = Case.__table__
 EVENTS = CaseEvent.__table__
@@ -103,7 +103,8 @@ def _fill_facts(conn: Connection) -> None:
     stmt = select(
         sql_day(conn, c.reported_at), c.id, c.county_code, c.township_code, c.kind, c.category, c.channel,
         c.first_level, c.final_level, c.mode, case((c.status == str(Status.OPEN), 1), else_=0), c.outcome,
-        case((c.is_first_petition.is_(True), 1), else_=0), sql_month(conn, c.reported_at),
+        case((c.is_first_petition.is_(True), 1), else_=0),
+        case(((c.kind == str(Kind.PETITION)) & (c.repeat_visits >= 1), 1), else_=0), sql_month(conn, c.reported_at),
         sql_day(conn, c.closed_at), sql_month(conn, c.closed_at), sql_day(conn, c.due_at),
         *[sql_day(conn, cards.c[f"c{k}"]) for k in (1, 2, 3)],
         at[Step.DISPATCHED] - at[Step.REGISTERED], at[Step.ACCEPTED] - at[Step.DISPATCHED],
@@ -111,7 +112,8 @@ def _fill_facts(conn: Connection) -> None:
     ).select_from(CASES.outerjoin(per_case, per_case.c.case_id == c.id).outerjoin(cards, cards.c.case_id == c.id))
     conn.execute(FACTS.insert().from_select(
         ["reported_day", "case_id", "county_code", "township_code", "kind", "category", "channel", "first_level",
-         "final_level", "mode", "is_open", "outcome", "first_petition", "reported_month", "closed_day",
+         "final_level", "mode", "is_open", "outcome", "first_petition", "repeat_petition", "reported_month",
+         "closed_day",
          "closed_month", "due_day", "card1_day", "card2_day", "card3_day", "dispatch", "accept", "close", "total"],
         stmt))
 
@@ -149,8 +151,22 @@ def _fill_spans(conn: Connection) -> None:
 def _fill_monthly(conn: Connection, facts: cube.Facts) -> None:
     insert_rows(conn, SumFlow.__table__, cube.flow_rows(facts))
     insert_rows(conn, SumClosed.__table__, cube.closed_rows(facts))
-    insert_rows(conn, SumTownship.__table__, cube.township_rows(facts))
+    insert_rows(conn, SumTownship.__table__, cube.township_rows(facts, _red_cards_by_township(conn)))
     insert_rows(conn, SumStageHours.__table__, cube.stage_hour_rows(facts))
+
+
+def _red_cards_by_township(conn: Connection) -> list[tuple]:
+    """(month, county, township, kind, red cards issued) per month of issue, by the case's area and kind.
+
+    Counted from the cards themselves, not from `sum_cases.card3_day`: a case may hold more than one red card
+    (an import brings whatever history the source has), and each issue counts.
+    """
+    month = sql_month(conn, CARDS.c.issued_at).label("month")
+    stmt = (select(month, CASES.c.county_code, CASES.c.township_code, CASES.c.kind, func.count())
+            .select_from(CARDS.join(CASES, CASES.c.id == CARDS.c.case_id))
+            .where(CARDS.c.color == str(CardColor.RED))
+            .group_by("month", CASES.c.county_code, CASES.c.township_code, CASES.c.kind))
+    return [(m, county, township, kind, int(n)) for m, county, township, kind, n in conn.execute(stmt)]
 
 
 def _event_counts(conn: Connection) -> list[tuple]:

@@ -22,8 +22,8 @@ FACTS = SumCase.__table__
 NEVER = 1 << 30  # "no such day" (not closed, no card): beyond any real day number, fits int32 arrays
 TEXT = ("county_code", "township_code", "kind", "category", "channel", "first_level", "final_level", "mode",
         "outcome", "flow")
-NUMBERS = ("is_open", "first_petition", "reported_day", "reported_month", "closed_day", "closed_month", "due_day",
-           "card1_day", "card2_day", "card3_day")
+NUMBERS = ("is_open", "first_petition", "repeat_petition", "reported_day", "reported_month", "closed_day",
+           "closed_month", "due_day", "card1_day", "card2_day", "card3_day")
 OPEN_KEY = "open"
 RESOLVED = (str(Outcome.SUCCESS), str(Outcome.RESOLVED))
 MEDIATED = str(Outcome.SUCCESS)
@@ -184,12 +184,33 @@ def _two_parts(facts: Facts, bucket: tuple[str, str], names: Sequence[str],
     return group_sum(keys, measures)
 
 
-def township_rows(facts: Facts) -> Iterator[tuple]:
-    """SumTownship: per month, township and kind — registered, closed, 化解, mediated."""
+def _with_counted(facts: Facts, keys: list[np.ndarray], measures: list[np.ndarray], names: Sequence[str],
+                  extra: Sequence[tuple], width: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Merge rows counted in SQL — (bucket, *text keys named `names`, *`width` counts) — into grouped keys and
+    measures: the counts become `width` more measures after the case ones (zeros where a side has no row)."""
+    zero = np.zeros(len(keys[0]), dtype=np.int64)
+    if not extra:
+        return keys, [*measures, *[zero] * width]
+    more = list(zip(*extra, strict=True))
+    n = len(more[0])
+    keys = [np.concatenate([keys[0], np.array(more[0], dtype=np.int64)]),
+            *[np.concatenate([k, facts.code_of(name, more[1 + j])]) for j, (name, k) in enumerate(
+                zip(names, keys[1:], strict=True))]]
+    measures = [np.concatenate([m, np.zeros(n, dtype=np.int64)]) for m in measures]
+    counts = [np.concatenate([zero, np.array(col, dtype=np.int64)]) for col in more[1 + len(names):]]
+    return group_sum(keys, [*measures, *counts])
+
+
+def township_rows(facts: Facts, red_cards: Sequence[tuple] = ()) -> Iterator[tuple]:
+    """SumTownship: per month, township and kind — registered, closed, 化解, mediated, repeat petitions
+    registered, plus `red_cards` rows (month, county, township, kind, red cards issued) counted in SQL."""
     names = ("county_code", "township_code", "kind")
+    first = [_ones(len(facts)), facts.days["repeat_petition"]]
     closed = [_ones(len(facts)), facts.is_in("outcome", RESOLVED).astype(np.int8),
               facts.is_in("outcome", (MEDIATED,)).astype(np.int8)]
-    keys, sums = _two_parts(facts, ("reported_month", "closed_month"), names, [_ones(len(facts))], closed)
+    keys, sums = _two_parts(facts, ("reported_month", "closed_month"), names, first, closed)
+    # registered, repeat, closed, resolved, mediated → the table's order, then the red cards.
+    keys, sums = _with_counted(facts, keys, [sums[0], sums[2], sums[3], sums[4], sums[1]], names, red_cards, 1)
     # Column order of the table: county, month, township, kind.
     return _rows(facts, [("county_code", keys[1]), (None, keys[0]), ("township_code", keys[2]), ("kind", keys[3])],
                  sums)
@@ -200,24 +221,13 @@ def daily_rows(facts: Facts, extra: Sequence[tuple]) -> Iterator[tuple]:
     blue, yellow, red) counted in SQL from the events and cards."""
     names = ("county_code", "kind")
     d = facts.days
-    first = [_ones(len(facts)), d["first_petition"]]
+    first = [_ones(len(facts)), d["first_petition"], d["repeat_petition"]]
     closed = [_ones(len(facts)), facts.is_in("outcome", RESOLVED).astype(np.int8),
               facts.is_in("outcome", (MEDIATED,)).astype(np.int8)]
     keys, sums = _two_parts(facts, ("reported_day", "closed_day"), names, first, closed)
-    # registered, first_petitions, closed, resolved, mediated → the table's order, then the SQL-counted rows.
-    measures = [sums[0], sums[2], sums[3], sums[4], sums[1]]
-    zero = np.zeros(len(keys[0]), dtype=np.int64)
-    if extra:
-        more = list(zip(*extra, strict=True))
-        keys = [np.concatenate([keys[0], np.array(more[0], dtype=np.int64)]),
-                np.concatenate([keys[1], facts.code_of("county_code", more[1])]),
-                np.concatenate([keys[2], facts.code_of("kind", more[2])])]
-        n = len(more[0])
-        measures = [np.concatenate([m, np.zeros(n, dtype=np.int64)]) for m in measures]
-        counts = [np.concatenate([zero, np.array(col, dtype=np.int64)]) for col in more[3:]]
-        keys, sums = group_sum(keys, [*measures, *counts])
-    else:
-        keys, sums = keys, [*measures, zero, zero, zero, zero]
+    # registered, first, repeat, closed, resolved, mediated → the table's order, then the SQL-counted rows.
+    measures = [sums[0], sums[3], sums[4], sums[5], sums[1], sums[2]]
+    keys, sums = _with_counted(facts, keys, measures, names, extra, 4)
     return _rows(facts, [(None, keys[0]), ("county_code", keys[1]), ("kind", keys[2])], sums)
 
 
