@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import requests
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SERVER_START_TIMEOUT_S = 60.0
@@ -135,3 +136,19 @@ class TcpProxy:
 
     def restore(self) -> None:
         self.start()
+
+
+def call_callback(http: requests.Session, base: str, dep: dict, inputs: list,
+                  state: list | None = None) -> requests.Response:
+    """POST one Dash callback the way the browser does: `inputs` (and `state`) are the values in dependency order."""
+    outputs = []
+    for part in dep["output"].strip(".").split("..."):
+        ident, prop = part.rsplit(".", 1)
+        outputs.append({"id": ident, "property": prop.split("@")[0]})
+    body = {"output": dep["output"], "outputs": outputs if dep["output"].startswith("..") else outputs[0],
+            "inputs": [{"id": i["id"], "property": i["property"], "value": v} for i, v in zip(dep["inputs"], inputs,
+                                                                                             strict=True)],
+            "state": [{"id": s["id"], "property": s["property"], "value": v}
+                      for s, v in zip(dep.get("state", []), state or [None] * len(dep.get("state", [])), strict=True)],
+            "changedPropIds": [f"{dep['inputs'][0]['id']}.{dep['inputs'][0]['property']}"]}
+    return http.post(base + "/_dash-update-component", json=body, timeout=30)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from server_helpers import running_server
+from server_helpers import call_callback, running_server
 from test_import_cases import copy_sqlite
 
 from dashboard.formatting import count_full
@@ -75,13 +75,7 @@ class Worker:
         self.tiles = next(d for d in deps if Kpi.VALUE.of("intake") in d["output"])
 
     def intake(self, search: str) -> str:
-        dep = self.tiles
-        outputs = [{"id": p.rsplit(".", 1)[0], "property": p.rsplit(".", 1)[1]} for p in dep["output"][2:-2].split("...")]
-        body = {"output": dep["output"], "outputs": outputs,
-                "inputs": [{"id": i["id"], "property": i["property"], "value": v}
-                           for i, v in zip(dep["inputs"], [search, "page"], strict=True)],
-                "changedPropIds": [f"{dep['inputs'][0]['id']}.search"]}
-        response = self.http.post(self.base + "/_dash-update-component", json=body, timeout=30)
+        response = call_callback(self.http, self.base, self.tiles, [search, "page"])
         assert response.status_code == 200, response.text[:500]
         return response.json()["response"][Kpi.VALUE.of("intake")]["children"]
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 import requests
-from server_helpers import TcpProxy, running_server
+from server_helpers import TcpProxy, call_callback, running_server
 
 from dashboard.ids import Kpi, Shell
 
@@ -16,20 +16,6 @@ PASSWORD = "suqian-demo-2023"
 
 def _deps(http: requests.Session, base: str) -> list[dict]:
     return http.get(base + "/_dash-dependencies", timeout=10).json()
-
-
-def _call(http: requests.Session, base: str, dep: dict, inputs: list, state: list | None = None) -> requests.Response:
-    outputs = []
-    for part in dep["output"].strip(".").split("..."):
-        ident, prop = part.rsplit(".", 1)
-        outputs.append({"id": ident, "property": prop.split("@")[0]})
-    body = {"output": dep["output"], "outputs": outputs if dep["output"].startswith("..") else outputs[0],
-            "inputs": [{"id": i["id"], "property": i["property"], "value": v} for i, v in zip(dep["inputs"], inputs,
-                                                                                             strict=True)],
-            "state": [{"id": s["id"], "property": s["property"], "value": v}
-                      for s, v in zip(dep.get("state", []), state or [None] * len(dep.get("state", [])), strict=True)],
-            "changedPropIds": [f"{dep['inputs'][0]['id']}.{dep['inputs'][0]['property']}"]}
-    return http.post(base + "/_dash-update-component", json=body, timeout=20)
 
 
 @pytest.mark.parametrize("cache", ["memory", "redis"])
@@ -45,29 +31,29 @@ def test_outage_keeps_last_data_and_recovers(small_pg, pg_url: str, tmp_path, re
         deps = _deps(http, base)
         tiles = next(d for d in deps if Kpi.VALUE.of("disputes_handled") in d["output"])
         beat = next(d for d in deps if Shell.STALE in d["output"])
-        fresh = _call(http, base, tiles, ["?area=321322", "v1"])
+        fresh = call_callback(http, base, tiles, ["?area=321322", "v1"])
         assert fresh.status_code == 200
-        first = _call(http, base, beat, [1], [None]).json()["response"]
+        first = call_callback(http, base, beat, [1], [None]).json()["response"]
         assert first[Shell.STALE]["children"] == ""
         version = first[Shell.DATA_VERSION]["data"]
         # Unchanged data: the store is left alone, so pages are not refreshed (and reset) for nothing.
-        assert Shell.DATA_VERSION not in _call(http, base, beat, [2], [version]).json()["response"]
+        assert Shell.DATA_VERSION not in call_callback(http, base, beat, [2], [version]).json()["response"]
 
         proxy.cut()
         assert requests.get(base + "/healthz", timeout=10).status_code == 200
         assert requests.get(base + "/readyz", timeout=10).status_code == 503
-        stale = _call(http, base, tiles, ["?area=321322", "v1"])
+        stale = call_callback(http, base, tiles, ["?area=321322", "v1"])
         assert stale.status_code == 200
         assert stale.json()["response"] == fresh.json()["response"]  # the last data, unchanged
-        badge = _call(http, base, beat, [2], [version])
+        badge = call_callback(http, base, beat, [2], [version])
         assert badge.status_code == 200
         assert "数据未更新" in json.dumps(badge.json()["response"][Shell.STALE], ensure_ascii=False)
         assert "Traceback" not in badge.text
-        unseen = _call(http, base, tiles, ["?area=321324", "v1"])  # never computed: nothing to show, no crash
+        unseen = call_callback(http, base, tiles, ["?area=321324", "v1"])  # never computed: nothing to show, no crash
         assert unseen.status_code == 204
 
         proxy.restore()
         assert requests.get(base + "/readyz", timeout=10).status_code == 200
-        back = _call(http, base, beat, [3], ["down"]).json()["response"]
+        back = call_callback(http, base, beat, [3], ["down"]).json()["response"]
         assert back[Shell.STALE]["children"] == "" and back[Shell.DATA_VERSION]["data"] != "down"
-        assert _call(http, base, tiles, ["?area=321324", "v2"]).status_code == 200
+        assert call_callback(http, base, tiles, ["?area=321324", "v2"]).status_code == 200

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import requests
-from server_helpers import free_port
+from server_helpers import call_callback, free_port
 
 from dashboard.ids import Kpi
 
@@ -54,14 +54,8 @@ def test_gunicorn_workers_on_postgresql_and_redis(small_pg, pg_url: str, redis_u
         assert login.status_code == 302 and "secure" not in login.headers.get("set-cookie", "").lower()
         deps = http.get(base + "/_dash-dependencies", timeout=10).json()
         tiles = next(d for d in deps if Kpi.VALUE.of("intake") in d["output"])
-        outputs = [{"id": p.rsplit(".", 1)[0], "property": p.rsplit(".", 1)[1]}
-                   for p in tiles["output"][2:-2].split("...")]
-        body = {"output": tiles["output"], "outputs": outputs,
-                "inputs": [{"id": i["id"], "property": i["property"], "value": v}
-                           for i, v in zip(tiles["inputs"], ["?area=321300", "x"], strict=True)],
-                "changedPropIds": [f"{tiles['inputs'][0]['id']}.search"]}
         # Several requests, so both workers (each with its own pool) answer at least some of them.
-        answers = {http.post(base + "/_dash-update-component", json=body, timeout=30).text for _ in range(8)}
+        answers = {call_callback(http, base, tiles, ["?area=321300", "x"]).text for _ in range(8)}
         assert len(answers) == 1 and Kpi.VALUE.of("intake") in answers.pop()
     finally:
         proc.terminate()
