@@ -162,6 +162,34 @@ def test_campaign_timeline_adds_up_to_the_span(small_db) -> None:
     assert list(timeline["month"]) == buckets(span, Grain.MONTH)
 
 
+def test_campaign_counts_from_the_summaries_equal_the_case_table(small_db, monkeypatch) -> None:
+    """Views down to a township read sum_cases; a village reads the case table: both give the same figures."""
+    with small_db.connect() as conn:
+        township, village = conn.execute(text("SELECT township_code, village_code FROM cases WHERE county_code = :c "
+                                              "ORDER BY id LIMIT 1"), {"c": find_area(small_db, "321322").code}).one()
+    views = [city(small_db), *(find_area(small_db, c) for c in ("321322", "321302", township))]
+    assert all(qc._source(small_db, s, v) is qc.FACTS for v in views for s in qc._scopes(small_db, v))
+    assert all(qc._source(small_db, s, find_area(small_db, village)) is qc.CASES
+               for s in qc._scopes(small_db, find_area(small_db, village)))
+
+    def records(frame) -> list[dict]:
+        return frame.astype(object).where(frame.notna(), None).to_dict("records")  # NaN != NaN
+
+    def answers() -> list:
+        out = []
+        for view in (*views, find_area(small_db, village)):
+            out.append(records(qc.campaign_list(small_db, view, Period(date(2021, 1, 1), AS_OF))))
+            for code in ("dpc", "xcdp", "sy_property"):
+                out.append(records(qc.before_after(small_db, view, code)))
+                out.append(records(qc.campaign_timeline(small_db, view, code)))
+        return out
+
+    from_summaries = answers()
+    monkeypatch.setattr(qc, "summaries_fresh", lambda _engine: False)
+    assert answers() == from_summaries
+    assert sum(r["found"] for rows in from_summaries for r in rows if "found" in r) > 0
+
+
 def test_a_campaign_of_another_county_is_not_found_for_a_chief_view(small_db) -> None:
     assert qc.find_campaign(small_db, find_area(small_db, "321302"), "sy_property") is None
     assert qc.campaign_targets(small_db, find_area(small_db, "321302"), "sy_property").empty

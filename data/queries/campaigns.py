@@ -10,6 +10,10 @@ campaign's cases are further limited to that area, so a county chief sees the ca
 - change vs before (较行动前变化): found per day during the campaign against found per day before, in percent.
 Reported workloads (manual targets) are figures for the whole campaign: they are shown only to a view that
 covers every area of the campaign.
+
+The counts read the narrow per-case summary `sum_cases` (its rows are keyed by registration day) whenever the
+summaries are fresh and the campaign's areas in the view are a city, counties or townships; a village or a grid
+in the view reads the case table through its selective index.
 """
 
 from __future__ import annotations
@@ -18,14 +22,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Engine, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Engine, Table, and_, case, false, func, or_, select
 
 from data.db import as_of_date
 from data.filters import AreaRef, Period
 from data.models import Area
 from data.models_strategy import Campaign, CampaignArea, CampaignCategory, CampaignTarget, TargetMetric
-from data.queries.base import CASES, Grain, as_date, bucket_start
+from data.queries.base import CASES, FACTS, Grain, as_date, bucket_start
 from data.queries.resolution import buckets
+from data.summaries import day_number, from_day_number, summaries_fresh
 from data.vocab import Level, Outcome
 
 RESOLVED = (str(Outcome.SUCCESS), str(Outcome.RESOLVED))
@@ -46,14 +51,34 @@ class CampaignScope:
     categories: tuple[tuple[str, str], ...]
     covers_all: bool  # the view area contains every area of the campaign
 
-    def area_clause(self, view: AreaRef) -> ColumnElement[bool]:
-        """Cases inside the campaign's areas and the view's area (their intersection on a tree)."""
-        parts = [(view if a.contains(view.code) else a).clause(CASES) for a in self.areas
-                 if a.contains(view.code) or view.contains(a.code)]
-        return or_(*parts) if parts else CASES.c.id < 0
+    def parts(self, view: AreaRef) -> list[AreaRef]:
+        """The campaign's areas inside the view area (their intersection on a tree)."""
+        return [view if a.contains(view.code) else a for a in self.areas
+                if a.contains(view.code) or view.contains(a.code)]
 
-    def category_clause(self) -> ColumnElement[bool]:
-        return or_(*[and_(CASES.c.kind == k, CASES.c.category == c) for k, c in self.categories])
+    def area_clause(self, view: AreaRef, table: Table = CASES) -> ColumnElement[bool]:
+        """Rows of `table` (cases or sum_cases) inside the campaign's areas and the view's area."""
+        parts = [a.clause(table) for a in self.parts(view)]
+        return or_(*parts) if parts else false()
+
+    def category_clause(self, table: Table = CASES) -> ColumnElement[bool]:
+        return or_(*[and_(table.c.kind == k, table.c.category == c) for k, c in self.categories])
+
+
+FACT_LEVELS = (Level.CITY, Level.COUNTY, Level.TOWNSHIP)
+
+
+def _source(engine: Engine, scope: CampaignScope, view: AreaRef) -> Table:
+    """sum_cases when it can answer (fresh, and no village or grid to select), else the case table."""
+    if all(a.level in FACT_LEVELS for a in scope.parts(view)) and summaries_fresh(engine):
+        return FACTS
+    return CASES
+
+
+def _registered_in(table: Table, window: Period) -> ColumnElement[bool]:
+    if table is FACTS:
+        return and_(FACTS.c.reported_day >= day_number(window.start), FACTS.c.reported_day < day_number(window.end) + 1)
+    return and_(CASES.c.reported_at >= window.lo, CASES.c.reported_at < window.hi)
 
 
 def _scopes(engine: Engine, view: AreaRef, code: str | None = None) -> list[CampaignScope]:
@@ -86,12 +111,13 @@ def find_campaign(engine: Engine, view: AreaRef, code: str | None) -> CampaignSc
 
 def _counts(engine: Engine, scope: CampaignScope, view: AreaRef, window: Period) -> tuple[int, int, int]:
     """(found, closed, resolved) of the campaign's cases registered in `window`."""
+    t = _source(engine, scope, view)
+    closed = t.c.closed_day if t is FACTS else t.c.closed_at
     stmt = select(
         func.count(),
-        func.coalesce(func.sum(case((CASES.c.closed_at.is_not(None), 1), else_=0)), 0),
-        func.coalesce(func.sum(case((CASES.c.outcome.in_(RESOLVED), 1), else_=0)), 0),
-    ).where(CASES.c.reported_at >= window.lo, CASES.c.reported_at < window.hi, scope.category_clause(),
-            scope.area_clause(view))
+        func.coalesce(func.sum(case((closed.is_not(None), 1), else_=0)), 0),
+        func.coalesce(func.sum(case((t.c.outcome.in_(RESOLVED), 1), else_=0)), 0),
+    ).where(_registered_in(t, window), scope.category_clause(t), scope.area_clause(view, t))
     with engine.connect() as conn:
         found, closed, resolved = conn.execute(stmt).one()
     return int(found), int(closed), int(resolved)
@@ -228,13 +254,14 @@ def campaign_timeline(engine: Engine, area: AreaRef, code: str) -> pd.DataFrame:
         return pd.DataFrame(columns=cols)
     windows = {k: v for k, v in phase_windows(scope, data_span(engine)).items() if v is not None}
     span = Period(min(w.start for w in windows.values()), max(w.end for w in windows.values()))
-    month = bucket_start(engine, CASES.c.reported_at, Grain.MONTH).label("month")
-    stmt = (select(month, func.count(), func.coalesce(func.sum(case((CASES.c.outcome.in_(RESOLVED), 1), else_=0)), 0))
-            .where(CASES.c.reported_at >= span.lo, CASES.c.reported_at < span.hi, scope.category_clause(),
-                   scope.area_clause(area))
+    t = _source(engine, scope, area)
+    month = (t.c.reported_month if t is FACTS else bucket_start(engine, CASES.c.reported_at, Grain.MONTH)).label("m")
+    stmt = (select(month, func.count(), func.coalesce(func.sum(case((t.c.outcome.in_(RESOLVED), 1), else_=0)), 0))
+            .where(_registered_in(t, span), scope.category_clause(t), scope.area_clause(area, t))
             .group_by(month))
     with engine.connect() as conn:
-        got = {as_date(m): (int(f), int(r)) for m, f, r in conn.execute(stmt).all()}
+        rows = conn.execute(stmt).all()
+    got = {(from_day_number(int(m)) if t is FACTS else as_date(m)): (int(f), int(r)) for m, f, r in rows}
     out = [{"month": m, "phase": _phase_of(m, scope), "found": got.get(m, (0, 0))[0],
             "resolved": got.get(m, (0, 0))[1]} for m in buckets(span, Grain.MONTH)]
     return pd.DataFrame(out, columns=cols)
