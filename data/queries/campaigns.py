@@ -151,10 +151,13 @@ def campaign_list(engine: Engine, area: AreaRef, period: Period) -> pd.DataFrame
 
 def data_span(engine: Engine) -> Period:
     """The days the case data covers (first registration to the as-of date): windows are cut to it."""
+    fresh = summaries_fresh(engine)  # sum_cases is keyed by registration day: its first row, not a scan
     with engine.connect() as conn:
-        first = conn.execute(select(func.min(CASES.c.reported_at))).scalar_one()
+        first = conn.execute(select(func.min(FACTS.c.reported_day if fresh else CASES.c.reported_at))).scalar_one()
     end = as_of_date(engine) or date.today()
-    return Period(as_date(first) if first is not None else end, end)
+    if first is None:
+        return Period(end, end)
+    return Period(from_day_number(int(first)) if fresh else as_date(first), end)
 
 
 def phase_windows(scope: CampaignScope, span: Period) -> dict[str, Period | None]:
