@@ -11,9 +11,10 @@ import time
 
 from sqlalchemy import Engine, select
 
+from data.alert_rules import OpsSettings
 from data.db import set_meta
 from data.models import Case
-from data.summaries import rebuild, summaries_fresh
+from data.summaries import coverage_days, rebuild, summaries_fresh
 
 
 def after_cases_changed(engine: Engine) -> str:
@@ -34,15 +35,18 @@ def after_data_changed(engine: Engine) -> str:
 
 
 def rebuild_if_stale(engine: Engine) -> bool:
-    """Rebuild the summaries when there are cases but the summaries do not match them; True if it did.
+    """Rebuild the summaries when there are cases but the summaries do not match them, or the visit-coverage
+    snapshot does not match the key persons, their visits or the configured visit frequencies; True if it did.
 
     A migration that adds summary columns marks the summaries stale (they would lack the new values): every
     city and county page then reads the case table, correct but slow, until they are rebuilt. `migrate` calls
-    this so that an upgrade does not leave them so until the next import.
+    this so that an upgrade does not leave them so until the next import — nor the coverage figures on the
+    slow query after the visit frequencies in config/operations.json changed.
     """
     with engine.connect() as conn:
         has_cases = conn.execute(select(Case.__table__.c.id).limit(1)).first() is not None
-    if not has_cases or summaries_fresh(engine):
+    if not has_cases or (summaries_fresh(engine)
+                         and coverage_days(engine, [], OpsSettings.load().visit_days) is not None):
         return False
     after_cases_changed(engine)
     return True

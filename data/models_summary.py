@@ -9,6 +9,10 @@ Grains: the monthly tables hold whole calendar months (keyed by the day number o
 days at a period's ends that do not fill a month are read from `sum_cases` (one narrow row per case, clustered
 by the day reported). Area keys stop at the township: views of a township or anything below it read the case
 table through its selective indexes (a township holds under 1% of the cases).
+
+One table is not derived from the cases: the visit-coverage snapshot `sum_coverage` comes from `key_persons`
+and `grid_visits` with the configured visit frequencies; the same rebuild writes it, and it is read only while
+those still match (`data.summaries.coverage_days`).
 """
 
 from __future__ import annotations
@@ -246,3 +250,25 @@ class SumOverdueSpan(Base):
         Index("ix_sum_overdue_spans_class_start", "span_class", "start_day", "end_day", "county_code",
               "township_code", "kind", "unit"),
     )
+
+
+class SumCoverage(Base):
+    """Key-person visit coverage at the start (midnight) of each day, per township and key group.
+
+    due: under supervision at that midnight t (since < t ≤ until, or no until); on_time: of those, visited in
+    the group's frequency before it (t − days ≤ visit < t) — the definition of `data.queries.grids`. Built from
+    `key_persons` and `grid_visits` (not the cases) with the frequencies recorded in meta `coverage_source`;
+    rows with nobody due are left out, and after the last stored day nothing changes any more (meta
+    `coverage_last_day`: every window has expired, whoever is still under supervision stays due).
+    """
+
+    __tablename__ = "sum_coverage"
+
+    day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    county_code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    township_code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    key_group: Mapped[str] = mapped_column(String(16), primary_key=True)
+    due: Mapped[int] = mapped_column(Integer, default=0)
+    on_time: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (_CLUSTERED,)

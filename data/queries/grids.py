@@ -21,9 +21,11 @@ from data.alert_rules import OpsSettings
 from data.filters import AreaRef, Period
 from data.models import Area, GridWorker
 from data.models_ops import GridSilence, GridVisit, KeyGroup, KeyPerson, VisitMode
+from data.models_summary import SumCoverage
 from data.queries.backlog import children_of, count_if, frame_of, month_starts
-from data.queries.base import CASES, registered_in
+from data.queries.base import CASES, instant, midnight_day, registered_in, sum_of
 from data.queries.overdue import bucket_index
+from data.summaries import coverage_days
 from data.vocab import Channel, Level, WorkerRole
 
 AREAS = Area.__table__
@@ -31,6 +33,7 @@ WORKERS = GridWorker.__table__
 PERSONS = KeyPerson.__table__
 VISITS = GridVisit.__table__
 SILENCES = GridSilence.__table__
+COVERAGE = SumCoverage.__table__
 GROUPS = tuple(str(g) for g in KeyGroup)
 MODES = tuple(str(m) for m in VisitMode)
 # The column naming an area's children in tables that copy ancestor codes (grids group on their own code).
@@ -51,25 +54,69 @@ def may_see_people(role: str | None, scope: AreaRef | None, area: AreaRef) -> bo
 
 
 def under_supervision(area: AreaRef, at: datetime) -> ColumnElement[bool]:
-    return and_(PERSONS.c.since < at, or_(PERSONS.c.until.is_(None), PERSONS.c.until >= at), area.clause(PERSONS))
+    return and_(PERSONS.c.since < instant(at), or_(PERSONS.c.until.is_(None), PERSONS.c.until >= instant(at)),
+                area.clause(PERSONS))
 
 
 def _last_visits(area: AreaRef, at: datetime, settings: OpsSettings):
     """Each person's last visit before `at`, looking back no further than the longest frequency."""
     longest = max(int(d) for d in settings.visit_days.values())
     return (select(VISITS.c.person_id, func.max(VISITS.c.at).label("last"))
-            .where(VISITS.c.at < at, VISITS.c.at >= at - timedelta(days=longest), area.clause(VISITS))
+            .where(VISITS.c.at < instant(at), VISITS.c.at >= instant(at - timedelta(days=longest)),
+                   area.clause(VISITS))
             .group_by(VISITS.c.person_id).subquery("last_visits"))
 
 
 def _on_time(last, at: datetime, settings: OpsSettings) -> ColumnElement[bool]:
-    threshold = case(*[(PERSONS.c.key_group == g, at - timedelta(days=int(d))) for g, d in settings.visit_days.items()],
-                     else_=at)
+    threshold = case(*[(PERSONS.c.key_group == g, instant(at - timedelta(days=int(d))))
+                       for g, d in settings.visit_days.items()], else_=instant(at))
     return and_(last.c.last.is_not(None), last.c.last >= threshold)
+
+
+# The key_persons columns the coverage snapshot (`sum_coverage`) is keyed by, and the area levels it answers.
+SNAPSHOT_KEYS = ("county_code", "township_code", "key_group")
+SNAPSHOT_AREA = {Level.CITY: None, Level.COUNTY: "county_code", Level.TOWNSHIP: "township_code"}
+
+
+def coverage_snapshot(engine: Engine, area: AreaRef, instants: list[datetime], settings: OpsSettings,
+                      key: str | None = None) -> dict[tuple[str, int], tuple[int, int]] | None:
+    """Coverage from the daily snapshot: {(key value or '', instant index): (due, on_time)}, only where
+    anyone is due — the same numbers as the query on key_persons and grid_visits (tests/test_coverage_summary.py).
+
+    None when the snapshot cannot answer: an area below a township, a key it does not hold (villages, grids),
+    an instant that is not a midnight, or a snapshot not built from the current key persons, visits and visit
+    frequencies (`data.summaries.coverage_days`); the caller then runs the query.
+    """
+    days = [midnight_day(t) for t in instants]
+    if area.level not in SNAPSHOT_AREA or (key is not None and key not in SNAPSHOT_KEYS) or None in days:
+        return None
+    stored = coverage_days(engine, days, settings.visit_days)
+    if stored is None:
+        return None
+    at_day: dict[int, list[int]] = {}
+    for i, d in enumerate(stored):
+        at_day.setdefault(d, []).append(i)
+    t = COVERAGE
+    own = SNAPSHOT_AREA[area.level]
+    keys = [t.c[key]] if key else []
+    stmt = (select(*keys, t.c.day, sum_of(t.c.due), sum_of(t.c.on_time))
+            .where(t.c.day.in_(sorted(at_day)), *([t.c[own] == area.code] if own else []))
+            .group_by(*keys, t.c.day))
+    with engine.connect() as conn:
+        found = [tuple(r) if key else ("", *tuple(r)) for r in conn.execute(stmt)]
+    return {(k, i): (int(due), int(on_time)) for k, day, due, on_time in found for i in at_day[int(day)]
+            if int(due) > 0}
 
 
 def coverage_by(engine: Engine, area: AreaRef, at: datetime, settings: OpsSettings, key) -> pd.DataFrame:
     """Coverage grouped by a column of key_persons. Columns: key, due, on_time, overdue."""
+    own = getattr(key, "table", None) is PERSONS
+    snap = coverage_snapshot(engine, area, [at], settings, key.name) if own else None
+    if snap is not None:
+        frame = pd.DataFrame([(k, due, on_time) for (k, _i), (due, on_time) in sorted(snap.items())],
+                             columns=["key", "due", "on_time"]).astype({"due": "int64", "on_time": "int64"})
+        frame["overdue"] = frame["due"] - frame["on_time"]
+        return frame
     last = _last_visits(area, at, settings)
     stmt = (select(key.label("key"), func.count().label("due"), count_if(_on_time(last, at, settings)).label("on_time"))
             .select_from(PERSONS.outerjoin(last, last.c.person_id == PERSONS.c.id))
@@ -88,11 +135,16 @@ def coverage_rate(due: pd.Series | int, on_time: pd.Series | int):
 
 def visit_coverage(engine: Engine, area: AreaRef, at: datetime, settings: OpsSettings) -> pd.DataFrame:
     """Coverage of the area at an instant, one row. Columns: due, on_time, overdue, coverage (percent)."""
-    last = _last_visits(area, at, settings)
-    stmt = (select(func.count(), count_if(_on_time(last, at, settings)))
-            .select_from(PERSONS.outerjoin(last, last.c.person_id == PERSONS.c.id)).where(under_supervision(area, at)))
-    with engine.connect() as conn:
-        due, on_time = (int(v) for v in conn.execute(stmt).one())
+    snap = coverage_snapshot(engine, area, [at], settings)
+    if snap is not None:
+        due, on_time = snap.get(("", 0), (0, 0))
+    else:
+        last = _last_visits(area, at, settings)
+        stmt = (select(func.count(), count_if(_on_time(last, at, settings)))
+                .select_from(PERSONS.outerjoin(last, last.c.person_id == PERSONS.c.id))
+                .where(under_supervision(area, at)))
+        with engine.connect() as conn:
+            due, on_time = (int(v) for v in conn.execute(stmt).one())
     return pd.DataFrame([{"due": due, "on_time": on_time, "overdue": due - on_time,
                           "coverage": coverage_rate(due, on_time)}])
 

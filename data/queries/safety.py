@@ -27,7 +27,6 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import (
     ColumnElement,
-    DateTime,
     Engine,
     Integer,
     Select,
@@ -62,7 +61,7 @@ from data.queries.base import (
     summary_child,
     uses_summaries,
 )
-from data.queries.grids import AREA_CHILD, AREA_SELF, CHILD, coverage_rate
+from data.queries.grids import AREA_CHILD, AREA_SELF, CHILD, coverage_rate, coverage_snapshot
 from data.queries.overdue import bucket_index
 from data.summaries import day_number, from_day_number, standing_day
 from data.vocab import CardColor, Kind, Level, Outcome
@@ -391,11 +390,15 @@ def _population(engine: Engine, area: AreaRef, by_child: bool) -> dict[str, int]
 
 
 def _coverage(engine: Engine, area: AreaRef, slices: list[Period], by_child: bool, settings: OpsSettings) -> dict:
-    """Visit coverage at the end of each slice in one query (same definition as `grids.visit_coverage`: a person
-    under supervision then is on time when visited within the group's frequency before it)."""
+    """Visit coverage at the end of each slice (same definition as `grids.visit_coverage`: a person under
+    supervision then is on time when visited within the group's frequency before it): from the daily snapshot
+    (`grids.coverage_snapshot`) when it can answer, else in one query."""
+    snap = coverage_snapshot(engine, area, [s.hi for s in slices], settings, CHILD[area.level] if by_child else None)
+    if snap is not None:
+        return {key: float(coverage_rate(due, on_time)) for key, (due, on_time) in snap.items()}
     groups = list(settings.visit_days)
-    instants = union_all(*[select(literal(i).label("i"), literal(s.hi, DateTime).label("t"),
-                                  *[literal(s.hi - timedelta(days=int(settings.visit_days[g])), DateTime).label(f"th{j}")
+    instants = union_all(*[select(literal(i).label("i"), instant(s.hi).label("t"),
+                                  *[instant(s.hi - timedelta(days=int(settings.visit_days[g]))).label(f"th{j}")
                                     for j, g in enumerate(groups)]) for i, s in enumerate(slices)]).subquery("inst")
     threshold = case(*[(PERSONS.c.key_group == g, instants.c[f"th{j}"]) for j, g in enumerate(groups)],
                      else_=instants.c.t)

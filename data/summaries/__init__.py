@@ -11,7 +11,17 @@ from sqlalchemy import ColumnElement, Engine, case, func, literal, select
 from data.db import get_meta
 from data.models import Case, Meta
 from data.models_summary import SumCase
-from data.summaries.build import LAST_DAY_KEY, MAX_SPAN_CLASS, SOURCE_KEY, rebuild, source_mark
+from data.summaries.build import (
+    COVERAGE_KEY,
+    COVERAGE_LAST_DAY_KEY,
+    LAST_DAY_KEY,
+    MAX_SPAN_CLASS,
+    SOURCE_KEY,
+    coverage_mark,
+    rebuild,
+    source_mark,
+    source_probes,
+)
 from data.summaries.cube import AGING_DAYS, OPEN_KEY
 from data.summaries.days import (
     Split,
@@ -22,8 +32,9 @@ from data.summaries.days import (
     split_weeks,
 )
 
-__all__ = ["AGING_DAYS", "MAX_SPAN_CLASS", "Split", "day_number", "flow_outcome", "from_day_number",
-           "monday_number", "rebuild", "split_months", "split_weeks", "standing_day", "summaries_fresh"]
+__all__ = ["AGING_DAYS", "MAX_SPAN_CLASS", "Split", "coverage_days", "day_number", "flow_outcome",
+           "from_day_number", "monday_number", "rebuild", "split_months", "split_weeks", "standing_day",
+           "summaries_fresh"]
 
 
 def standing_day(engine: Engine, at_day: int) -> int:
@@ -44,6 +55,27 @@ def summaries_fresh(engine: Engine) -> bool:
     with engine.connect() as conn:
         mark, top = conn.execute(select(built, newest)).one()
     return mark is not None and mark == source_mark(top)
+
+
+def coverage_days(engine: Engine, days: list[int], visit_days: dict[str, int]) -> list[int] | None:
+    """The coverage snapshot's days to read for the midnights `days` (after the last stored day nothing
+    changes any more), or None when the snapshot cannot be trusted: built with other visit frequencies, or
+    from other key persons or visits than there are now (their count and newest ids, one read).
+
+    Like the case summaries, only inserts are noticed: code that changes or deletes key persons or visits in
+    place must call `rebuild` (`data.maintenance.after_cases_changed`).
+    """
+    meta = Meta.__table__
+
+    def value(key: str):
+        return select(meta.c.value).where(meta.c.key == key).scalar_subquery()
+
+    with engine.connect() as conn:
+        mark, last, *probes = conn.execute(select(value(COVERAGE_KEY), value(COVERAGE_LAST_DAY_KEY),
+                                                  *source_probes())).one()
+    if mark is None or mark != coverage_mark(visit_days, *probes):
+        return None
+    return list(days) if last is None else [min(d, int(last)) for d in days]
 
 
 def flow_outcome(table=SumCase.__table__) -> ColumnElement[str]:

@@ -7,15 +7,20 @@ in numpy from one streamed read of `sum_cases` (data.summaries.cube).
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterable
 
+import numpy as np
 from sqlalchemy import ColumnElement, Connection, Engine, case, func, null, or_, select
 
+from data.alert_rules import OpsSettings
 from data.models import Case, CaseCard, CaseEvent, Meta
+from data.models_ops import GridVisit, KeyPerson
 from data.models_summary import (
     SumCase,
     SumClosed,
+    SumCoverage,
     SumDaily,
     SumFlow,
     SumOverdueSpan,
@@ -33,15 +38,23 @@ EVENTS = CaseEvent.__table__
 CARDS = CaseCard.__table__
 FACTS = SumCase.__table__
 SPANS = SumOverdueSpan.__table__
+PERSONS = KeyPerson.__table__
+VISITS = GridVisit.__table__
 LAST_DAY_KEY = "summary_last_day"
 SOURCE_KEY = "summary_source"
+COVERAGE_KEY = "coverage_source"  # JSON: the visit frequencies and the key-person data the snapshot was built from
+COVERAGE_LAST_DAY_KEY = "coverage_last_day"
 TABLES = (SumOverdueSpan, SumStanding, SumStageHours, SumTownship, SumWeeklyNode, SumDaily, SumClosed, SumFlow,
-          SumCase)
+          SumCase, SumCoverage)
 MAX_SPAN_CLASS = 16  # spans up to 2^17 days (~360 years)
 
 
-def rebuild(engine: Engine, log: Callable[[str], None] | None = None) -> dict[str, float]:
-    """Replace every summary table from the case data, atomically; returns seconds per phase."""
+def rebuild(engine: Engine, log: Callable[[str], None] | None = None,
+            settings: OpsSettings | None = None) -> dict[str, float]:
+    """Replace every summary table from the case data (and the coverage snapshot from the key persons and
+    their visits, with the visit frequencies of `settings`, by default the configured ones), atomically;
+    returns seconds per phase."""
+    settings = settings or OpsSettings.load()
     timings: dict[str, float] = {}
 
     def timed(name: str, step: Callable[[], object]) -> object:
@@ -60,6 +73,7 @@ def rebuild(engine: Engine, log: Callable[[str], None] | None = None) -> dict[st
         timed("monthly", lambda: _fill_monthly(conn, facts))
         timed("daily", lambda: _fill_daily(conn, facts))
         timed("standing", lambda: _fill_standing(conn, facts))
+        timed("coverage", lambda: _fill_coverage(conn, settings.visit_days))
         set_meta_conn(conn, SOURCE_KEY, source_mark(conn.execute(select(func.max(CASES.c.id))).scalar()))
     if engine.dialect.name == "postgresql":
         with engine.connect() as conn:
@@ -192,6 +206,59 @@ def _fill_standing(conn: Connection, facts: cube.Facts) -> None:
     rows, last = cube.standing_rows(facts)
     insert_rows(conn, SumStanding.__table__, rows)
     set_meta_conn(conn, LAST_DAY_KEY, None if last is None else str(last))
+
+
+def coverage_mark(visit_days: dict[str, int], persons: int, newest_person: int | None,
+                  newest_visit: int | None) -> str:
+    """What COVERAGE_KEY holds: the visit frequencies used, and the key persons (count, newest id) and visits
+    (newest id) the snapshot was built from — the same cheap probes a reader repeats (data.summaries)."""
+    return json.dumps({"visit_days": {str(g): int(d) for g, d in sorted(visit_days.items())},
+                       "persons": [int(persons), newest_person], "visits": newest_visit}, sort_keys=True)
+
+
+def source_probes() -> list[ColumnElement]:
+    """The probes of the key-person data a coverage mark records: count and newest id of the persons, newest
+    visit id (index lookups; counting the visits would scan millions of index entries on every read)."""
+    return [select(func.count()).select_from(PERSONS).scalar_subquery(),
+            select(func.max(PERSONS.c.id)).scalar_subquery(), select(func.max(VISITS.c.id)).scalar_subquery()]
+
+
+def _fill_coverage(conn: Connection, visit_days: dict[str, int]) -> None:
+    """The coverage snapshot from one read of the key persons and one of the visits (day numbers only)."""
+    probes = conn.execute(select(*source_probes())).one()
+    p = PERSONS.c
+    persons = conn.execute(select(p.id, p.county_code, p.township_code, p.key_group, sql_day(conn, p.since),
+                                  sql_day(conn, p.until))).all()
+    never = cube.NEVER
+    people = cube.Persons(
+        ids=np.array([r[0] for r in persons], dtype=np.int64),
+        county=np.array([r[1] for r in persons], dtype=object),
+        township=np.array([r[2] for r in persons], dtype=object),
+        group=np.array([r[3] for r in persons], dtype=object),
+        since_day=np.array([never if r[4] is None else r[4] for r in persons], dtype=np.int64),
+        until_day=np.array([never if r[5] is None else r[5] for r in persons], dtype=np.int64))
+    visits = _int_columns(conn, select(VISITS.c.person_id, sql_day(conn, VISITS.c.at)).where(
+        VISITS.c.at.is_not(None)), 2)
+    rows, last = cube.coverage_rows(people, visits[0], visits[1], visit_days)
+    insert_rows(conn, SumCoverage.__table__, rows)
+    set_meta_conn(conn, COVERAGE_LAST_DAY_KEY, None if last is None else str(last))
+    set_meta_conn(conn, COVERAGE_KEY, coverage_mark(visit_days, *probes))
+
+
+def _int_columns(conn: Connection, stmt, n: int, chunk: int = 200_000) -> list[np.ndarray]:
+    """An integer query's columns as int64 arrays, read in chunks through the DB-API cursor."""
+    compiled = stmt.compile(conn)
+    params = ([compiled.params[k] for k in compiled.positiontup] if compiled.positional else compiled.params)
+    cursor = conn.connection.driver_connection.cursor()
+    parts = []
+    try:
+        cursor.execute(str(compiled), params)
+        while rows := cursor.fetchmany(chunk):
+            parts.append(np.array(rows, dtype=np.int64).reshape(-1, n))
+    finally:
+        cursor.close()
+    out = np.concatenate(parts) if parts else np.zeros((0, n), dtype=np.int64)
+    return [out[:, i] for i in range(n)]
 
 
 def set_meta_conn(conn: Connection, key: str, value: str | None) -> None:

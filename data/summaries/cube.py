@@ -342,3 +342,84 @@ def _standing_chunks(facts: Facts, grid: np.ndarray, gi: np.ndarray, di: np.ndar
         yield from zip((d + first).tolist(), facts.text("county_code", county[g]),
                        facts.text("township_code", township[g]), facts.text("kind", kind[g]),
                        *[v.tolist() for v in grid[:, g, d]], strict=True)
+
+
+# --- key-person visit coverage (from key_persons and grid_visits, not from the cases) ---
+
+
+@dataclass
+class Persons:
+    """Key persons: ids, area and group keys, and the day numbers of `since` and `until` (NEVER for NULL)."""
+
+    ids: np.ndarray
+    county: np.ndarray
+    township: np.ndarray
+    group: np.ndarray
+    since_day: np.ndarray
+    until_day: np.ndarray
+
+
+def coverage_rows(persons: Persons, visit_person: np.ndarray, visit_day: np.ndarray,
+                  visit_days: dict[str, int]) -> tuple[Iterator[tuple], int | None]:
+    """SumCoverage rows (day, county, township, group, due, on_time) where anyone is due, and the last day
+    anything changes (None when nobody is ever due).
+
+    At midnight t of day D, with s, u, a the day numbers (floors) of since, until and a visit:
+    since < t ⟺ D ≥ s + 1; until ≥ t ⟺ D ≤ u; a visit is within the frequency f before t (t − f ≤ at < t)
+    ⟺ a + 1 ≤ D ≤ a + f. So a person is due on days [s + 1, u], and on time on the union of its visits'
+    windows [a + 1, a + f]: with the visits in order, each window is cut at the next visit's day (the next
+    window starts the day after it), which makes them disjoint, then intersected with the due days. Counted
+    per (county, township, group) with +1/−1 at each interval's ends and a running sum over the days.
+    """
+    due_lo = np.where(persons.since_day < NEVER, persons.since_day.astype(np.int64) + 1, NEVER)
+    due_hi = persons.until_day.astype(np.int64)  # NEVER: still under supervision
+    freq = np.array([int(visit_days.get(str(g), 0)) for g in persons.group], dtype=np.int64)
+    due = due_lo <= due_hi
+    if not due.any():
+        return iter(()), None
+    # Sorted codes, so that the rows come out in the table's key order (day, county, township, group).
+    factorized = [pd.factorize(pd.Series(k, dtype=object), sort=True)
+                  for k in (persons.county, persons.township, persons.group)]
+    (county, township, group), g = group_index([codes for codes, _ in factorized])
+    names = [np.asarray(uniques, dtype=object) for _, uniques in factorized]
+
+    # Each visit's window, cut at the person's next visit, within the person's due days.
+    order = np.argsort(persons.ids, kind="stable")
+    at = np.searchsorted(persons.ids, visit_person, sorter=order)
+    at = np.minimum(at, len(order) - 1)
+    known = persons.ids[order[at]] == visit_person
+    who, day = order[at[known]], visit_day[known].astype(np.int64)
+    sort = np.lexsort((day, who))
+    who, day = who[sort], day[sort]
+    end = day + freq[who]
+    same = who[1:] == who[:-1]
+    end[:-1][same] = np.minimum(end[:-1][same], day[1:][same])
+    on_lo = np.maximum(day + 1, due_lo[who])
+    on_hi = np.minimum(end, due_hi[who])
+    on = on_lo <= on_hi
+    who, on_lo, on_hi = who[on], on_lo[on], on_hi[on]
+
+    lo, hi = due_lo[due], due_hi[due]
+    first = int(lo.min())
+    last = max(int(lo.max()), int(hi[hi < NEVER].max(initial=first - 1)) + 1,
+               int(on_hi.max(initial=first - 1)) + 1)
+    width = last - first + 2  # the days first..last, and a slot for ends past last (none)
+    groups = len(county)
+    size = groups * width
+    grid = np.zeros((2, groups, width), dtype=np.int64)
+    for m, (who_m, start, stop) in enumerate(((np.nonzero(due)[0], lo, hi), (who, on_lo, on_hi))):
+        ends = stop < NEVER
+        delta = np.bincount(g[who_m] * width + start - first, minlength=size)
+        delta -= np.bincount(g[who_m[ends]] * width + stop[ends] + 1 - first, minlength=size)
+        grid[m] = delta.reshape(groups, width)
+    np.cumsum(grid, axis=2, out=grid)
+    di, gi = np.nonzero(grid[0, :, : width - 1].T > 0)
+    texts = [n[k] for n, k in zip(names, (county, township, group), strict=True)]
+
+    def rows(chunk: int = 50_000) -> Iterator[tuple]:
+        for at_ in range(0, len(gi), chunk):
+            gs, ds = gi[at_:at_ + chunk], di[at_:at_ + chunk]
+            yield from zip((ds + first).tolist(), *[t[gs].tolist() for t in texts], grid[0, gs, ds].tolist(),
+                           grid[1, gs, ds].tolist(), strict=True)
+
+    return rows(), last
