@@ -18,6 +18,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column
 
@@ -98,6 +99,10 @@ class GridWorker(Base):
     name: Mapped[str] = mapped_column(String(32))
 
 
+# What the backlog pages read of a closed backlog case, so that their counts never touch the table.
+BACKLOG_INDEX = ("kind", "closed_at", "county_code", "township_code", "backlog_color", "backlog_origin")
+
+
 class Case(Base):
     """A dispute, petition, public-security problem or risk hazard, from registration to closure."""
 
@@ -142,6 +147,9 @@ class Case(Base):
         # is written so as not to compete (data.queries.base.case_kind).
         Index("ix_cases_township_reported", "township_code", "reported_at", "closed_at", "due_at"),
         Index("ix_cases_township_closed", "township_code", "closed_at"),
+        # The backlog board's closures (about 4% of the cases): a partial index, index-only (data.queries.backlog).
+        Index("ix_cases_backlog_closed", *BACKLOG_INDEX, sqlite_where=text("backlog_color IS NOT NULL"),
+              postgresql_where=text("backlog_color IS NOT NULL")),
     )
 
 
