@@ -70,9 +70,15 @@ def test_a_township_view_shows_its_county_values(small_db) -> None:
     assert qi.rank_series(small_db, township).empty  # ranks are published for the city only
 
 
+@pytest.mark.parametrize("summaries", [True, False])
 @pytest.mark.parametrize("code", ["321300", "321324"])
-def test_survey_vs_cases_counts_the_cases_of_each_survey_period(small_db, code: str) -> None:
+def test_survey_vs_cases_counts_the_cases_of_each_survey_period(small_db, code: str, summaries: bool,
+                                                                monkeypatch) -> None:
+    """From the daily summary (city, county) and from the case table: both equal the raw count."""
     area = find_area(small_db, code)
+    if not summaries:
+        monkeypatch.setattr(qi, "uses_summaries", lambda _engine, _area: False)
+    assert qi.uses_summaries(small_db, area) == summaries
     frame = qi.survey_vs_cases(small_db, area, YEAR)
     assert set(frame["period_key"]) == {"2023H1", "2023H2"}
     where = "" if code == "321300" else "AND county_code = :c"

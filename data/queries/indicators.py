@@ -18,7 +18,7 @@ from sqlalchemy import Engine, and_, case, func, select
 
 from data.filters import AreaRef, Period, find_area
 from data.models_strategy import CaseMetric, Indicator, IndicatorGroup, IndicatorValue
-from data.queries.base import CASES
+from data.queries.base import CASES, DAILY, day_range, summary_area, uses_summaries
 from data.vocab import Kind, Level, Outcome
 
 VALUES = IndicatorValue.__table__
@@ -179,7 +179,10 @@ def survey_vs_cases(engine: Engine, area: AreaRef, period: Period) -> pd.DataFra
 
 
 def _case_counts(engine: Engine, area: AreaRef, windows: list) -> dict[tuple[CaseMetric, str], tuple[int, int]]:
-    """(successes, closed) per metric and survey period, in one scan of the closed cases of the area."""
+    """(successes, closed) per metric and survey period: from the daily summary for a city or a county (the
+    only areas whose values are shown), else in one scan of the closed cases of the area."""
+    if uses_summaries(engine, area):
+        return _daily_counts(engine, area, windows)
     exprs, keys = [], []
     for key, start, end in windows:
         p = Period(start, end)
@@ -196,3 +199,18 @@ def _case_counts(engine: Engine, area: AreaRef, windows: list) -> dict[tuple[Cas
     with engine.connect() as conn:
         row = conn.execute(stmt).one()
     return {k: (int(row[2 * i]), int(row[2 * i + 1])) for i, k in enumerate(keys)}
+
+
+def _daily_counts(engine: Engine, area: AreaRef, windows: list) -> dict[tuple[CaseMetric, str], tuple[int, int]]:
+    """`_case_counts` from `sum_daily` (closed, 化解 and mediated per day, county and kind): a few rows per day."""
+    out = {}
+    with engine.connect() as conn:
+        for key, start, end in windows:
+            stmt = (select(DAILY.c.kind, func.sum(DAILY.c.closed), func.sum(DAILY.c.resolved), func.sum(DAILY.c.mediated))
+                    .where(day_range(DAILY, Period(start, end)), summary_area(DAILY, area)).group_by(DAILY.c.kind))
+            by_kind = {k: (int(c or 0), int(r or 0), int(m or 0)) for k, c, r, m in conn.execute(stmt).all()}
+            for metric, (kinds, outcomes) in CASE_METRICS.items():
+                closed = sum(by_kind.get(k, (0, 0, 0))[0] for k in kinds)
+                column = 2 if outcomes == (str(Outcome.SUCCESS),) else 1
+                out[(metric, key)] = (sum(by_kind.get(k, (0, 0, 0))[column] for k in kinds), closed)
+    return out
