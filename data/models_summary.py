@@ -276,3 +276,20 @@ class SumCoverage(Base):
     on_time: Mapped[int] = mapped_column(Integer, default=0)
 
     __table_args__ = (_CLUSTERED,)
+
+
+class SumVisits(Base):
+    """Grid visits per day, township and kind of action (routine, 扫楼, 敲门): the /grids page's visit counts of
+    a city, county or township without reading the millions of `grid_visits` rows. Built with the other
+    summaries; trusted while meta `visits_source` names the newest visit id (see `data.summaries.visits_fresh`).
+    """
+
+    __tablename__ = "sum_visits"
+
+    day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    county_code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    township_code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    mode: Mapped[str] = mapped_column(String(16), primary_key=True)
+    visits: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (_CLUSTERED,)

@@ -12,6 +12,7 @@ chief of the area or an admin (`may_see_people`), and it is never exported.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from datetime import datetime, timedelta
 
 import pandas as pd
@@ -21,11 +22,11 @@ from data.alert_rules import OpsSettings
 from data.filters import AreaRef, Period
 from data.models import Area, GridWorker
 from data.models_ops import GridSilence, GridVisit, KeyGroup, KeyPerson, VisitMode
-from data.models_summary import SumCoverage
+from data.models_summary import SumCoverage, SumVisits
 from data.queries.backlog import children_of, count_if, frame_of, month_starts
 from data.queries.base import CASES, instant, midnight_day, registered_in, sum_of
 from data.queries.overdue import bucket_index
-from data.summaries import coverage_days
+from data.summaries import coverage_days, day_number, visits_fresh
 from data.vocab import Channel, Level, WorkerRole
 
 AREAS = Area.__table__
@@ -34,6 +35,7 @@ PERSONS = KeyPerson.__table__
 VISITS = GridVisit.__table__
 SILENCES = GridSilence.__table__
 COVERAGE = SumCoverage.__table__
+SUM_VISITS = SumVisits.__table__
 GROUPS = tuple(str(g) for g in KeyGroup)
 MODES = tuple(str(m) for m in VisitMode)
 # The column naming an area's children in tables that copy ancestor codes (grids group on their own code).
@@ -76,6 +78,7 @@ def _on_time(last, at: datetime, settings: OpsSettings) -> ColumnElement[bool]:
 # The key_persons columns the coverage snapshot (`sum_coverage`) is keyed by, and the area levels it answers.
 SNAPSHOT_KEYS = ("county_code", "township_code", "key_group")
 SNAPSHOT_AREA = {Level.CITY: None, Level.COUNTY: "county_code", Level.TOWNSHIP: "township_code"}
+VISIT_SUMMARY_AREA = SNAPSHOT_AREA  # sum_visits is keyed down to the township too
 
 
 def coverage_snapshot(engine: Engine, area: AreaRef, instants: list[datetime], settings: OpsSettings,
@@ -225,8 +228,7 @@ def grids_summary(engine: Engine, area: AreaRef, period: Period, settings: OpsSe
     with engine.connect() as conn:
         row["silent"] = int(conn.execute(select(func.count(func.distinct(SILENCES.c.grid_code))).where(
             silent_at(area, period.hi, settings.silent_days))).scalar_one())
-        row["visits"] = int(conn.execute(select(func.count()).select_from(VISITS).where(
-            VISITS.c.at >= period.lo, VISITS.c.at < period.hi, area.clause(VISITS))).scalar_one())
+        row["visits"] = int(visits_by_month(engine, area, period)["total"].sum())
         row["grid_reports"] = int(conn.execute(select(func.count()).select_from(CASES).where(
             registered_in(area, period), CASES.c.channel == str(Channel.GRID))).scalar_one())
     return pd.DataFrame([row])
@@ -234,17 +236,28 @@ def grids_summary(engine: Engine, area: AreaRef, period: Period, settings: OpsSe
 
 def visits_by_month(engine: Engine, area: AreaRef, period: Period) -> pd.DataFrame:
     """Visits per month of the period by kind of action. Columns: month (date), routine, building_sweep,
-    door_knock, total — every month listed."""
+    door_knock, total — every month listed. A city, county or township reads the daily counts of `sum_visits`
+    while they hold every visit; below that the visits themselves (a village's are few)."""
     months = month_starts(period)
-    edges = [period.lo, *[datetime.combine(m, datetime.min.time()) for m in months[1:]]]
-    inner = (select(bucket_index(VISITS.c.at, edges).label("m"), VISITS.c.mode)
-             .where(VISITS.c.at >= period.lo, VISITS.c.at < period.hi, area.clause(VISITS)).subquery())
-    with engine.connect() as conn:
-        rows = conn.execute(select(inner.c.m, inner.c.mode, func.count()).group_by(inner.c.m, inner.c.mode)).all()
+    if area.level in VISIT_SUMMARY_AREA and visits_fresh(engine):
+        t, own = SUM_VISITS, VISIT_SUMMARY_AREA[area.level]
+        stmt = (select(t.c.day, t.c.mode, func.sum(t.c.visits))
+                .where(t.c.day >= day_number(period.start), t.c.day < day_number(period.end) + 1,
+                       *([t.c[own] == area.code] if own else [])).group_by(t.c.day, t.c.mode))
+        starts = [day_number(period.start), *[day_number(m) for m in months[1:]]]
+        with engine.connect() as conn:
+            rows = [(bisect_right(starts, int(d)) - 1, mode, n) for d, mode, n in conn.execute(stmt).all()]
+    else:
+        edges = [period.lo, *[datetime.combine(m, datetime.min.time()) for m in months[1:]]]
+        inner = (select(bucket_index(VISITS.c.at, edges).label("m"), VISITS.c.mode)
+                 .where(VISITS.c.at >= instant(period.lo), VISITS.c.at < instant(period.hi), area.clause(VISITS))
+                 .subquery())
+        with engine.connect() as conn:
+            rows = conn.execute(select(inner.c.m, inner.c.mode, func.count()).group_by(inner.c.m, inner.c.mode)).all()
     frame = pd.DataFrame(0, index=range(len(months)), columns=list(MODES))
     for m, mode, n in rows:
         if mode in frame.columns:
-            frame.loc[int(m), mode] = int(n)
+            frame.loc[int(m), mode] += int(n)
     frame["total"] = frame[list(MODES)].sum(axis=1)
     frame.insert(0, "month", months)
     return frame

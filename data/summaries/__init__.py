@@ -17,10 +17,12 @@ from data.summaries.build import (
     LAST_DAY_KEY,
     MAX_SPAN_CLASS,
     SOURCE_KEY,
+    VISITS_KEY,
     coverage_mark,
     rebuild,
     source_mark,
     source_probes,
+    visits_mark,
 )
 from data.summaries.cube import AGING_DAYS, OPEN_KEY
 from data.summaries.days import (
@@ -34,7 +36,7 @@ from data.summaries.days import (
 
 __all__ = ["AGING_DAYS", "MAX_SPAN_CLASS", "Split", "coverage_days", "day_number", "flow_outcome",
            "from_day_number", "monday_number", "rebuild", "split_months", "split_weeks", "standing_day",
-           "summaries_fresh"]
+           "summaries_fresh", "visits_fresh"]
 
 
 def standing_day(engine: Engine, at_day: int) -> int:
@@ -76,6 +78,18 @@ def coverage_days(engine: Engine, days: list[int], visit_days: dict[str, int]) -
     if mark is None or mark != coverage_mark(visit_days, *probes):
         return None
     return list(days) if last is None else [min(d, int(last)) for d in days]
+
+
+def visits_fresh(engine: Engine) -> bool:
+    """Whether `sum_visits` was built from the visits as they are (no visit added since; one index probe)."""
+    from data.models_ops import GridVisit
+
+    meta = Meta.__table__
+    built = select(meta.c.value).where(meta.c.key == VISITS_KEY).scalar_subquery()
+    newest = select(func.max(GridVisit.__table__.c.id)).scalar_subquery()
+    with engine.connect() as conn:
+        mark, top = conn.execute(select(built, newest)).one()
+    return mark is not None and mark == visits_mark(top)
 
 
 def flow_outcome(table=SumCase.__table__) -> ColumnElement[str]:

@@ -27,6 +27,7 @@ from data.models_summary import (
     SumStageHours,
     SumStanding,
     SumTownship,
+    SumVisits,
     SumWeeklyNode,
 )
 from data.summaries import cube
@@ -44,8 +45,9 @@ LAST_DAY_KEY = "summary_last_day"
 SOURCE_KEY = "summary_source"
 COVERAGE_KEY = "coverage_source"  # JSON: the visit frequencies and the key-person data the snapshot was built from
 COVERAGE_LAST_DAY_KEY = "coverage_last_day"
+VISITS_KEY = "visits_source"  # the newest grid visit id the visit counts were built from
 TABLES = (SumOverdueSpan, SumStanding, SumStageHours, SumTownship, SumWeeklyNode, SumDaily, SumClosed, SumFlow,
-          SumCase, SumCoverage)
+          SumCase, SumCoverage, SumVisits)
 MAX_SPAN_CLASS = 16  # spans up to 2^17 days (~360 years)
 
 
@@ -74,6 +76,7 @@ def rebuild(engine: Engine, log: Callable[[str], None] | None = None,
         timed("daily", lambda: _fill_daily(conn, facts))
         timed("standing", lambda: _fill_standing(conn, facts))
         timed("coverage", lambda: _fill_coverage(conn, settings.visit_days))
+        timed("visits", lambda: _fill_visits(conn))
         set_meta_conn(conn, SOURCE_KEY, source_mark(conn.execute(select(func.max(CASES.c.id))).scalar()))
     if engine.dialect.name == "postgresql":
         with engine.connect() as conn:
@@ -243,6 +246,22 @@ def _fill_coverage(conn: Connection, visit_days: dict[str, int]) -> None:
     insert_rows(conn, SumCoverage.__table__, rows)
     set_meta_conn(conn, COVERAGE_LAST_DAY_KEY, None if last is None else str(last))
     set_meta_conn(conn, COVERAGE_KEY, coverage_mark(visit_days, *probes))
+
+
+def _fill_visits(conn: Connection) -> None:
+    """Visits per day, township and mode in one GROUP BY over the visits, and the newest visit id they hold."""
+    v = VISITS.c
+    day = sql_day(conn, v.at)
+    conn.execute(SumVisits.__table__.insert().from_select(
+        ["day", "county_code", "township_code", "mode", "visits"],
+        select(day, v.county_code, v.township_code, v.mode, func.count()).where(v.at.is_not(None))
+        .group_by(day, v.county_code, v.township_code, v.mode)))
+    set_meta_conn(conn, VISITS_KEY, visits_mark(conn.execute(select(func.max(v.id))).scalar()))
+
+
+def visits_mark(newest_id: int | None) -> str:
+    """What VISITS_KEY holds: the newest visit id the counts were built from."""
+    return f"max-id:{newest_id if newest_id is not None else 'none'}"
 
 
 def _int_columns(conn: Connection, stmt, n: int, chunk: int = 200_000) -> list[np.ndarray]:
