@@ -22,7 +22,6 @@ from data.summaries.build import (
     rebuild,
     source_mark,
     source_probes,
-    visits_mark,
 )
 from data.summaries.cube import AGING_DAYS, OPEN_KEY
 from data.summaries.days import (
@@ -51,9 +50,14 @@ def summaries_fresh(engine: Engine) -> bool:
     The newest case id is checked (one index probe), so rows inserted without `after_cases_changed` make the
     pages fall back to the case table instead of showing stale figures; in-place updates must call it.
     """
+    return _built_from_newest(engine, SOURCE_KEY, Case.__table__.c.id)
+
+
+def _built_from_newest(engine: Engine, key: str, id_column: ColumnElement[int]) -> bool:
+    """Whether meta `key` names the newest id of `id_column` (what the rebuild recorded with `source_mark`)."""
     meta = Meta.__table__
-    built = select(meta.c.value).where(meta.c.key == SOURCE_KEY).scalar_subquery()
-    newest = select(func.max(Case.__table__.c.id)).scalar_subquery()
+    built = select(meta.c.value).where(meta.c.key == key).scalar_subquery()
+    newest = select(func.max(id_column)).scalar_subquery()
     with engine.connect() as conn:
         mark, top = conn.execute(select(built, newest)).one()
     return mark is not None and mark == source_mark(top)
@@ -84,12 +88,7 @@ def visits_fresh(engine: Engine) -> bool:
     """Whether `sum_visits` was built from the visits as they are (no visit added since; one index probe)."""
     from data.models_ops import GridVisit
 
-    meta = Meta.__table__
-    built = select(meta.c.value).where(meta.c.key == VISITS_KEY).scalar_subquery()
-    newest = select(func.max(GridVisit.__table__.c.id)).scalar_subquery()
-    with engine.connect() as conn:
-        mark, top = conn.execute(select(built, newest)).one()
-    return mark is not None and mark == visits_mark(top)
+    return _built_from_newest(engine, VISITS_KEY, GridVisit.__table__.c.id)
 
 
 def flow_outcome(table=SumCase.__table__) -> ColumnElement[str]:

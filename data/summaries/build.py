@@ -86,7 +86,7 @@ def rebuild(engine: Engine, log: Callable[[str], None] | None = None,
 
 
 def source_mark(newest_id: int | None) -> str:
-    """What SOURCE_KEY holds: the newest case id the summaries were built from."""
+    """What SOURCE_KEY (and VISITS_KEY) hold: the newest case (visit) id the summaries were built from."""
     return f"max-id:{newest_id if newest_id is not None else 'none'}"
 
 
@@ -256,12 +256,7 @@ def _fill_visits(conn: Connection) -> None:
         ["day", "county_code", "township_code", "mode", "visits"],
         select(day, v.county_code, v.township_code, v.mode, func.count()).where(v.at.is_not(None))
         .group_by(day, v.county_code, v.township_code, v.mode)))
-    set_meta_conn(conn, VISITS_KEY, visits_mark(conn.execute(select(func.max(v.id))).scalar()))
-
-
-def visits_mark(newest_id: int | None) -> str:
-    """What VISITS_KEY holds: the newest visit id the counts were built from."""
-    return f"max-id:{newest_id if newest_id is not None else 'none'}"
+    set_meta_conn(conn, VISITS_KEY, source_mark(conn.execute(select(func.max(v.id))).scalar()))
 
 
 def _int_columns(conn: Connection, stmt, n: int, chunk: int = 200_000) -> list[np.ndarray]:
