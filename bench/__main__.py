@@ -92,7 +92,8 @@ def run_backend(url: str, backend: str, parts: list[str], args: argparse.Namespa
     if "callbacks" in parts:
         from bench.callbacks import report
 
-        report(url, repeats=args.repeats, warm=args.warm, floor_repeats=args.floor_repeats, out=out)
+        report(url, repeats=args.repeats, warm=args.warm, floor_repeats=args.floor_repeats, out=out,
+               paths=args.pages.split(",") if args.pages else None)
         out("")
 
     def fresh_server(tag: str):
@@ -127,6 +128,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--load-seconds", type=float, default=60)
     parser.add_argument("--load-requests", type=int, default=4000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--pages", help="comma-separated page paths to time (e.g. /backlog,/grids); default all")
     args = parser.parse_args(argv)
     parts = list(PARTS) if args.what == "all" else [] if args.what == "build" else [args.what]
 

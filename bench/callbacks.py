@@ -281,13 +281,14 @@ def print_drills(drills: list[Drill], out: Callable[[str], None] = print) -> Non
 
 
 def report(database_url: str, repeats: int = 7, warm: int = 3, floor_repeats: int = 3,
-           views: dict[str, str] = VIEWS, out: Callable[[str], None] = print) -> list[Result]:
+           views: dict[str, str] = VIEWS, out: Callable[[str], None] = print,
+           paths: list[str] | None = None) -> list[Result]:
     t = time.perf_counter()
     bench = Bench(database_url)
     out(f"callbacks: {len(bench.catalog.callbacks)} server-side, {len(bench.catalog.pages)} pages, "
         f"{len(views)} views; {repeats} cold repeats (cache namespace changed before each), {warm} warm; "
         f"floors: median of {floor_repeats}")
-    results = run(bench, views, repeats, warm, floor_repeats,
+    results = run(bench, views, repeats, warm, floor_repeats, paths=paths,
                   progress=lambda line: print(line, file=sys.stderr, flush=True))
     print_results(results, out)
     out("")

@@ -17,7 +17,7 @@ those still match (`data.summaries.coverage_days`).
 
 from __future__ import annotations
 
-from sqlalchemy import Float, Index, Integer, LargeBinary, SmallInteger, String
+from sqlalchemy import BigInteger, Float, Index, Integer, LargeBinary, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from data.models import CODE, Base
@@ -291,5 +291,48 @@ class SumVisits(Base):
     township_code: Mapped[str] = mapped_column(CODE, primary_key=True)
     mode: Mapped[str] = mapped_column(String(16), primary_key=True)
     visits: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (_CLUSTERED,)
+
+
+class SumBacklogSpan(Base):
+    """A backlog case's stretch on the 信访积案 board in one color: on the board with `color` at every midnight
+    t with start_day ≤ t < end_day (end_day NEVER while it still is) — the definition of `data.queries.backlog`
+    (the latest color change before t, the case not closed before t). Built from `backlog_color_changes` and
+    the cases' closing times; `reported_us` (microseconds since 1970) orders the board's case list without a join.
+    """
+
+    __tablename__ = "sum_backlog_spans"
+
+    case_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    start_day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    end_day: Mapped[int] = mapped_column(Integer)
+    color: Mapped[str] = mapped_column(String(8))
+    origin: Mapped[str] = mapped_column(String(12))
+    county_code: Mapped[str] = mapped_column(CODE)
+    township_code: Mapped[str] = mapped_column(CODE)
+    village_code: Mapped[str] = mapped_column(CODE)
+    grid_code: Mapped[str] = mapped_column(CODE)
+    reported_us: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        Index("ix_sum_backlog_spans_end", "end_day", "start_day", "county_code", "township_code", "color"),
+    )
+
+
+class SumBacklogBoard(Base):
+    """The 信访积案 board at each midnight per township, origin and color (the spans above counted per day):
+    what a city or county board, its children, its origins and its month-end trend read with one index lookup
+    per instant. Rows with no case are left out; after meta `backlog_last_day` nothing changes any more.
+    """
+
+    __tablename__ = "sum_backlog_board"
+
+    day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    county_code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    township_code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    origin: Mapped[str] = mapped_column(String(12), primary_key=True)
+    color: Mapped[str] = mapped_column(String(8), primary_key=True)
+    cases: Mapped[int] = mapped_column(Integer, default=0)
 
     __table_args__ = (_CLUSTERED,)

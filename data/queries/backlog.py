@@ -18,18 +18,22 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Engine, Select, and_, case, func, literal, or_, select, true
+from sqlalchemy import ColumnElement, Engine, Select, and_, case, func, literal, or_, select
 
 from data.filters import AreaRef, Period
 from data.models import Area, CaseEvent
 from data.models_ops import BacklogColorChange, BacklogListing, SupervisionListing
-from data.queries.base import CASES, CHILD_COLUMN
+from data.models_summary import SumBacklogBoard, SumBacklogSpan
+from data.queries.base import CASES, CHILD_COLUMN, instant, midnight_day, summary_area
 from data.queries.overdue import bucket_index
+from data.summaries import backlog_days
 from data.vocab import BacklogColor, BacklogOrigin, Kind, Level
 
 AREAS = Area.__table__
 CHANGES = BacklogColorChange.__table__
 LISTINGS = BacklogListing.__table__
+BOARD = SumBacklogBoard.__table__
+SPANS = SumBacklogSpan.__table__
 EVENTS = CaseEvent.__table__
 COLORS = tuple(str(c) for c in BacklogColor)  # red, yellow, green: hardest first
 ORIGINS = tuple(str(o) for o in BacklogOrigin)
@@ -96,15 +100,52 @@ def color_at(area: AreaRef, at: datetime):
                func.row_number().over(partition_by=CHANGES.c.case_id,
                                       order_by=(CHANGES.c.at.desc(), CHANGES.c.id.desc())).label("rn"))
         .select_from(CHANGES.join(CASES, CASES.c.id == CHANGES.c.case_id))
-        .where(CHANGES.c.at < at, area.clause(CHANGES), or_(CASES.c.closed_at.is_(None), CASES.c.closed_at >= at))
+        .where(CHANGES.c.at < instant(at), area.clause(CHANGES),
+               or_(CASES.c.closed_at.is_(None), CASES.c.closed_at >= instant(at)))
         .subquery()
     )
     return select(ranked.c.case_id, ranked.c.to_color.label("color")).where(ranked.c.rn == 1).subquery("board")
 
 
+def board_days(engine: Engine, area: AreaRef | None, instants: list[datetime]) -> list[int] | None:
+    """The days of `sum_backlog_board` (or, with area None, of `sum_backlog_spans`) that answer for the
+    instants, or None when the board question must read the color changes: below a county (the board table's
+    keys stop at the township; there the changes are few), an instant that is not a midnight, or summaries
+    not built from the data as it is."""
+    if area is not None and area.level not in (Level.CITY, Level.COUNTY):
+        return None
+    days = [midnight_day(at) for at in instants]
+    if any(d is None for d in days):
+        return None
+    return backlog_days(engine, [int(d) for d in days if d is not None])
+
+
+def board_counts(engine: Engine, area: AreaRef, at: datetime, by: str | None = None) -> dict[tuple, int]:
+    """How many backlog cases are on the board at `at` by color, and by `by` when given ('origin' or the
+    child column): {(color,): n} or {(key, color): n}."""
+    days = board_days(engine, area, [at])
+    if days is not None:
+        keys = [BOARD.c[by]] if by else []
+        stmt = (select(*keys, BOARD.c.color, func.sum(BOARD.c.cases))
+                .where(BOARD.c.day == days[0], summary_area(BOARD, area)).group_by(*keys, BOARD.c.color))
+    else:
+        board = color_at(area, at)
+        keys = [CASES.c.backlog_origin if by == "origin" else CASES.c[by]] if by else []
+        source = board.join(CASES, CASES.c.id == board.c.case_id) if by else board
+        stmt = select(*keys, board.c.color, func.count()).select_from(source).group_by(*keys, board.c.color)
+    with engine.connect() as conn:
+        return {tuple(r[:-1]): int(r[-1]) for r in conn.execute(stmt).all()}
+
+
+def color_rank(color: ColumnElement[str]) -> ColumnElement[int]:
+    """Hardest first: red 0, yellow 1, green 2."""
+    return case(*[(color == c, i) for i, c in enumerate(COLORS)], else_=9)
+
+
 def resolved_in(area: AreaRef, period: Period) -> ColumnElement[bool]:
     """Backlog cases closed in the period, in the area."""
-    return and_(CASES.c.kind == str(Kind.PETITION), CASES.c.closed_at >= period.lo, CASES.c.closed_at < period.hi,
+    return and_(CASES.c.kind == str(Kind.PETITION), CASES.c.closed_at >= instant(period.lo),
+                CASES.c.closed_at < instant(period.hi),
                 is_backlog(), area.clause(CASES))
 
 
@@ -117,15 +158,13 @@ def backlog_summary(engine: Engine, area: AreaRef, period: Period) -> pd.DataFra
     Columns: on_board (at the period's end), red, yellow, green (on the board by color then), resolved (closed
     in the period), resolved_red (of them, closed while red), listed (put on the board in the period).
     """
-    board = color_at(area, period.hi)
+    stock = {k[0]: n for k, n in board_counts(engine, area, period.hi).items()}
     with engine.connect() as conn:
-        stock = dict(conn.execute(select(board.c.color, func.count()).group_by(board.c.color)).all())
         resolved, resolved_red = conn.execute(select(
             func.count(), count_if(CASES.c.backlog_color == str(BacklogColor.RED))).where(resolved_in(area, period))).one()
-        first = (select(CHANGES.c.case_id).join(CASES, CASES.c.id == CHANGES.c.case_id)
-                 .where(CHANGES.c.from_color.is_(None), CHANGES.c.at >= period.lo, CHANGES.c.at < period.hi,
-                        area.clause(CHANGES)))
-        listed = conn.execute(select(func.count()).select_from(first.subquery())).scalar_one()
+        listed = conn.execute(select(func.count()).select_from(CHANGES).where(
+            CHANGES.c.from_color.is_(None), CHANGES.c.at >= instant(period.lo), CHANGES.c.at < instant(period.hi),
+            area.clause(CHANGES))).scalar_one()
     row = {"on_board": sum(int(v) for v in stock.values()), **{c: int(stock.get(c, 0)) for c in COLORS},
            "resolved": int(resolved), "resolved_red": int(resolved_red), "listed": int(listed)}
     return pd.DataFrame([row])
@@ -136,14 +175,10 @@ def backlog_by_origin(engine: Engine, area: AreaRef, period: Period) -> pd.DataF
 
     Columns: origin, color, on_board, resolved — every origin × color, zeros included.
     """
-    board = color_at(area, period.hi)
-    on_board = (select(CASES.c.backlog_origin, board.c.color, func.count())
-                .select_from(board.join(CASES, CASES.c.id == board.c.case_id))
-                .group_by(CASES.c.backlog_origin, board.c.color))
+    a = board_counts(engine, area, period.hi, "origin")
     resolved = (select(CASES.c.backlog_origin, CASES.c.backlog_color, func.count()).where(resolved_in(area, period))
                 .group_by(CASES.c.backlog_origin, CASES.c.backlog_color))
     with engine.connect() as conn:
-        a = {(o, c): int(n) for o, c, n in conn.execute(on_board).all()}
         b = {(o, c): int(n) for o, c, n in conn.execute(resolved).all()}
     rows = [(o, c, a.get((o, c), 0), b.get((o, c), 0)) for o in ORIGINS for c in COLORS]
     return pd.DataFrame(rows, columns=["origin", "color", "on_board", "resolved"])
@@ -155,12 +190,9 @@ def backlog_by_child(engine: Engine, area: AreaRef, period: Period) -> pd.DataFr
     Columns: code, name, red, yellow, green, on_board, resolved — every child listed, most on the board first.
     """
     col = child_column(area)
-    board = color_at(area, period.hi)
-    stock = (select(CASES.c[col], board.c.color, func.count()).select_from(board.join(CASES, CASES.c.id == board.c.case_id))
-             .group_by(CASES.c[col], board.c.color))
+    on = board_counts(engine, area, period.hi, col)
     resolved = select(CASES.c[col], func.count()).where(resolved_in(area, period)).group_by(CASES.c[col])
     with engine.connect() as conn:
-        on = {(k, c): int(n) for k, c, n in conn.execute(stock).all()}
         done = {k: int(n) for k, n in conn.execute(resolved).all()}
     frame = children_of(engine, area)
     for c in COLORS:
@@ -194,31 +226,24 @@ def resolved_by_month(engine: Engine, area: AreaRef, period: Period) -> pd.DataF
 def color_trend(engine: Engine, area: AreaRef, period: Period) -> pd.DataFrame:
     """The board by color at each month's end in the period (stacked trend of the stock).
 
-    Computed from flows: a color gains a case when a change leads into it and loses one when a change leads
-    out of it or the case closes in it, so one grouped query per flow gives every month.
+    A city or county reads the board summary at every point in one query; below that, or while it is stale,
+    each point is counted from the color changes (a township's are few).
     Columns: at (the instant, month end or period end), red, yellow, green.
     """
     points = month_ends(period)
-    edges = [datetime(1900, 1, 1), *points]  # bucket 0: before the first point; bucket i: before points[i]
-    join = CHANGES.join(CASES, CASES.c.id == CHANGES.c.case_id)
-
-    def flow(col, time_col, where) -> dict[tuple[int, str], int]:
-        inner = select(bucket_index(time_col, edges).label("b"), col.label("color")).select_from(join).where(
-            time_col < period.hi, area.clause(CHANGES), where).subquery()
+    days = board_days(engine, area, points)
+    if days is not None:
+        stmt = (select(BOARD.c.day, BOARD.c.color, func.sum(BOARD.c.cases))
+                .where(BOARD.c.day.in_(sorted(set(days))), summary_area(BOARD, area))
+                .group_by(BOARD.c.day, BOARD.c.color))
         with engine.connect() as conn:
-            rows = conn.execute(select(inner.c.b, inner.c.color, func.count()).group_by(inner.c.b, inner.c.color)).all()
-        return {(int(b), c): int(n) for b, c, n in rows}
-
-    into = flow(CHANGES.c.to_color, CHANGES.c.at, true())
-    out = flow(CHANGES.c.from_color, CHANGES.c.at, CHANGES.c.from_color.is_not(None))
-    closed = flow(CASES.c.backlog_color, CASES.c.closed_at, and_(CHANGES.c.from_color.is_(None),
-                                                                 CASES.c.closed_at.is_not(None)))
-    rows = []
-    for i, at in enumerate(points):
-        stock = {c: sum(into.get((b, c), 0) - out.get((b, c), 0) - closed.get((b, c), 0) for b in range(i + 1))
-                 for c in COLORS}
-        rows.append({"at": at, **stock})
-    return pd.DataFrame(rows, columns=["at", *COLORS])
+            got = {(int(d), c): int(n) for d, c, n in conn.execute(stmt).all()}
+        stocks = [{c: got.get((d, c), 0) for c in COLORS} for d in days]
+    else:
+        stocks = [{c: n for (c,), n in board_counts(engine, area, at).items()} for at in points]
+    return pd.DataFrame([{"at": at, **{c: stock.get(c, 0) for c in COLORS}} for at, stock in zip(points, stocks,
+                                                                                                   strict=True)],
+                        columns=["at", *COLORS])
 
 
 def color_moves(engine: Engine, area: AreaRef, period: Period) -> pd.DataFrame:
@@ -228,7 +253,8 @@ def color_moves(engine: Engine, area: AreaRef, period: Period) -> pd.DataFrame:
     """
     stmt = (select(CHANGES.c.from_color, CHANGES.c.to_color, func.count())
             .select_from(CHANGES.join(CASES, CASES.c.id == CHANGES.c.case_id))
-            .where(CHANGES.c.from_color.is_not(None), CHANGES.c.at >= period.lo, CHANGES.c.at < period.hi,
+            .where(CHANGES.c.from_color.is_not(None), CHANGES.c.at >= instant(period.lo),
+                   CHANGES.c.at < instant(period.hi),
                    area.clause(CHANGES))
             .group_by(CHANGES.c.from_color, CHANGES.c.to_color))
     frame = frame_of(engine, stmt, ["from_color", "to_color", "moves"])
@@ -246,13 +272,10 @@ def backlog_assessment(engine: Engine, area: AreaRef, period: Period, weights: d
     weighted_rate, cases (resolved + on board) for every color c.
     """
     col = child_column(area)
-    board = color_at(area, period.hi)
-    stock = (select(CASES.c[col], board.c.color, func.count()).select_from(board.join(CASES, CASES.c.id == board.c.case_id))
-             .group_by(CASES.c[col], board.c.color))
+    on = board_counts(engine, area, period.hi, col)
     resolved = (select(CASES.c[col], CASES.c.backlog_color, func.count()).where(resolved_in(area, period))
                 .group_by(CASES.c[col], CASES.c.backlog_color))
     with engine.connect() as conn:
-        on = {(k, c): int(n) for k, c, n in conn.execute(stock).all()}
         done = {(k, c): int(n) for k, c, n in conn.execute(resolved).all()}
     frame = children_of(engine, area)
     num = pd.Series(0.0, index=frame.index)
@@ -278,10 +301,15 @@ def backlog_cases(engine: Engine, area: AreaRef, period: Period, limit: int = CA
     Columns: id, case_no, category, origin, color, state ("on_board" or "resolved"), reported_at, closed_at,
     leader, place (township), listed (True when in supervision too).
     """
-    board = color_at(area, period.hi)
+    days = board_days(engine, None, [period.hi])
+    if days is not None:  # the hardest and oldest `limit` from the spans, then their details
+        s = SPANS.c
+        board = (select(s.case_id, s.color).where(s.start_day <= days[0], s.end_day > days[0], area.clause(SPANS))
+                 .order_by(color_rank(s.color), s.reported_us, s.case_id).limit(limit).subquery("board"))
+    else:
+        board = color_at(area, period.hi)
     towns = AREAS.alias("towns")
     sup = SupervisionListing.__table__
-    color_rank = case(*[(board.c.color == c, i) for i, c in enumerate(COLORS)], else_=9)
     common = (CASES.c.id, CASES.c.case_no, CASES.c.category, CASES.c.backlog_origin)
     tail = (CASES.c.reported_at, CASES.c.closed_at,
             func.coalesce(LISTINGS.c.leader_post + " " + LISTINGS.c.leader_name, ""), towns.c.name,
@@ -293,7 +321,7 @@ def backlog_cases(engine: Engine, area: AreaRef, period: Period, limit: int = CA
 
     open_stmt = (select(*common, board.c.color, literal("on_board"), *tail)
                  .select_from(joined(board.join(CASES, CASES.c.id == board.c.case_id)))
-                 .order_by(color_rank, CASES.c.reported_at, CASES.c.id).limit(limit))
+                 .order_by(color_rank(board.c.color), CASES.c.reported_at, CASES.c.id).limit(limit))
     done_stmt = (select(*common, CASES.c.backlog_color, literal("resolved"), *tail).select_from(joined(CASES))
                  .where(resolved_in(area, period)).order_by(CASES.c.closed_at.desc(), CASES.c.id).limit(limit))
     cols = ["id", "case_no", "category", "origin", "color", "state", "reported_at", "closed_at", "leader", "place",

@@ -12,6 +12,8 @@ from data.db import get_meta
 from data.models import Case, Meta
 from data.models_summary import SumCase
 from data.summaries.build import (
+    BACKLOG_KEY,
+    BACKLOG_LAST_DAY_KEY,
     COVERAGE_KEY,
     COVERAGE_LAST_DAY_KEY,
     LAST_DAY_KEY,
@@ -33,7 +35,7 @@ from data.summaries.days import (
     split_weeks,
 )
 
-__all__ = ["AGING_DAYS", "MAX_SPAN_CLASS", "Split", "coverage_days", "day_number", "flow_outcome",
+__all__ = ["AGING_DAYS", "MAX_SPAN_CLASS", "Split", "backlog_days", "coverage_days", "day_number", "flow_outcome",
            "from_day_number", "monday_number", "rebuild", "split_months", "split_weeks", "standing_day",
            "summaries_fresh", "visits_fresh"]
 
@@ -80,6 +82,27 @@ def coverage_days(engine: Engine, days: list[int], visit_days: dict[str, int]) -
         mark, last, *probes = conn.execute(select(value(COVERAGE_KEY), value(COVERAGE_LAST_DAY_KEY),
                                                   *source_probes())).one()
     if mark is None or mark != coverage_mark(visit_days, *probes):
+        return None
+    return list(days) if last is None else [min(d, int(last)) for d in days]
+
+
+def backlog_days(engine: Engine, days: list[int]) -> list[int] | None:
+    """The backlog board's days to read for the midnights `days` (after the last stored day nothing changes
+    any more), or None when the board cannot be trusted: cases or color changes added since it was built (the
+    newest ids, like `summaries_fresh`; one read)."""
+    from data.models_ops import BacklogColorChange
+
+    meta = Meta.__table__
+
+    def value(key: str):
+        return select(meta.c.value).where(meta.c.key == key).scalar_subquery()
+
+    newest = [select(func.max(col)).scalar_subquery() for col in (Case.__table__.c.id,
+                                                                   BacklogColorChange.__table__.c.id)]
+    with engine.connect() as conn:
+        cases_mark, board_mark, last, top_case, top_change = conn.execute(select(
+            value(SOURCE_KEY), value(BACKLOG_KEY), value(BACKLOG_LAST_DAY_KEY), *newest)).one()
+    if cases_mark != source_mark(top_case) or board_mark != source_mark(top_change):
         return None
     return list(days) if last is None else [min(d, int(last)) for d in days]
 

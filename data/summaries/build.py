@@ -18,6 +18,8 @@ from data.alert_rules import OpsSettings
 from data.models import Case, CaseCard, CaseEvent, Meta
 from data.models_ops import GridVisit, KeyPerson
 from data.models_summary import (
+    SumBacklogBoard,
+    SumBacklogSpan,
     SumCase,
     SumClosed,
     SumCoverage,
@@ -30,7 +32,7 @@ from data.models_summary import (
     SumVisits,
     SumWeeklyNode,
 )
-from data.summaries import cube
+from data.summaries import backlog, cube
 from data.summaries.days import sql_day, sql_month
 from data.vocab import CARD_ORDER, CardColor, Kind, Status, Step
 
@@ -46,8 +48,10 @@ SOURCE_KEY = "summary_source"
 COVERAGE_KEY = "coverage_source"  # JSON: the visit frequencies and the key-person data the snapshot was built from
 COVERAGE_LAST_DAY_KEY = "coverage_last_day"
 VISITS_KEY = "visits_source"  # the newest grid visit id the visit counts were built from
+BACKLOG_KEY = "backlog_source"  # the newest backlog color change id the board was built from
+BACKLOG_LAST_DAY_KEY = "backlog_last_day"
 TABLES = (SumOverdueSpan, SumStanding, SumStageHours, SumTownship, SumWeeklyNode, SumDaily, SumClosed, SumFlow,
-          SumCase, SumCoverage, SumVisits)
+          SumCase, SumCoverage, SumVisits, SumBacklogSpan, SumBacklogBoard)
 MAX_SPAN_CLASS = 16  # spans up to 2^17 days (~360 years)
 
 
@@ -77,6 +81,7 @@ def rebuild(engine: Engine, log: Callable[[str], None] | None = None,
         timed("standing", lambda: _fill_standing(conn, facts))
         timed("coverage", lambda: _fill_coverage(conn, settings.visit_days))
         timed("visits", lambda: _fill_visits(conn))
+        timed("backlog", lambda: _fill_backlog(conn))
         set_meta_conn(conn, SOURCE_KEY, source_mark(conn.execute(select(func.max(CASES.c.id))).scalar()))
     if engine.dialect.name == "postgresql":
         with engine.connect() as conn:
@@ -257,6 +262,16 @@ def _fill_visits(conn: Connection) -> None:
         select(day, v.county_code, v.township_code, v.mode, func.count()).where(v.at.is_not(None))
         .group_by(day, v.county_code, v.township_code, v.mode)))
     set_meta_conn(conn, VISITS_KEY, source_mark(conn.execute(select(func.max(v.id))).scalar()))
+
+
+def _fill_backlog(conn: Connection) -> None:
+    """The backlog board's spans and its per-day counts (data.summaries.backlog), and the newest change id."""
+    spans = backlog.read_spans(conn)
+    insert_rows(conn, SumBacklogSpan.__table__, backlog.span_tuples(spans))
+    rows, last = backlog.board_rows(spans)
+    insert_rows(conn, SumBacklogBoard.__table__, rows)
+    set_meta_conn(conn, BACKLOG_LAST_DAY_KEY, None if last is None else str(last))
+    set_meta_conn(conn, BACKLOG_KEY, source_mark(backlog.newest_change(conn)))
 
 
 def _int_columns(conn: Connection, stmt, n: int, chunk: int = 200_000) -> list[np.ndarray]:
