@@ -197,6 +197,9 @@ class SupervisionMilestone(Base):
     due_at: Mapped[datetime] = mapped_column(DateTime)
     done_at: Mapped[datetime | None] = mapped_column(DateTime)
 
+    # A listing's overdue milestones at an instant, counted index-only for every listing of a city.
+    __table_args__ = (Index("ix_supervision_milestones_listing_due", "listing_id", "due_at", "done_at"),)
+
 
 class SupervisionNote(Base):
     """A progress note on a listed case."""
