@@ -263,6 +263,11 @@ def test_grid_structure_silences_and_visits(small_db: Engine, area: AreaRef) -> 
     assert int(qg.visits_by_month(small_db, area, YEAR_2023)["total"].sum()) == visits > 0
     listed = qg.silent_grids(small_db, area, YEAR_2023, SETTINGS, limit=10_000)
     assert len(listed) == silent and (listed["days"] >= SETTINGS.silent_days).all()
+    where_c, _ = area_sql(area, "c")
+    for period in (YEAR_2023, Period(date(2022, 11, 17), date(2023, 2, 3))):  # whole months and edge days
+        reports = rows(small_db, "SELECT count(*) FROM cases c WHERE c.channel = 'grid_report' AND c.reported_at >= :lo "
+                                 f"AND c.reported_at < :hi{where_c}", lo=ts(period.lo), hi=ts(period.hi), **p)[0][0]
+        assert qg.grid_reports(small_db, area, period) == reports > 0
 
 
 def test_key_person_list_orders_overdue_first(small_db: Engine, area: AreaRef) -> None:

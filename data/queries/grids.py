@@ -24,7 +24,8 @@ from data.models import Area, GridWorker
 from data.models_ops import GridSilence, GridVisit, KeyGroup, KeyPerson, VisitMode
 from data.models_summary import SumCoverage, SumVisits
 from data.queries.backlog import children_of, count_if, frame_of, month_starts
-from data.queries.base import CASES, instant, midnight_day, registered_in, sum_of
+from data.queries.base import CASES, instant, midnight_day, registered_in, sum_of, uses_summaries
+from data.queries.flow import NodeFamily, NodeFilter, flow_rows
 from data.queries.overdue import bucket_index
 from data.summaries import coverage_days, day_number, visits_fresh
 from data.vocab import Channel, Level, WorkerRole
@@ -229,9 +230,21 @@ def grids_summary(engine: Engine, area: AreaRef, period: Period, settings: OpsSe
         row["silent"] = int(conn.execute(select(func.count(func.distinct(SILENCES.c.grid_code))).where(
             silent_at(area, period.hi, settings.silent_days))).scalar_one())
         row["visits"] = int(visits_by_month(engine, area, period)["total"].sum())
-        row["grid_reports"] = int(conn.execute(select(func.count()).select_from(CASES).where(
-            registered_in(area, period), CASES.c.channel == str(Channel.GRID))).scalar_one())
+    row["grid_reports"] = grid_reports(engine, area, period)
     return pd.DataFrame([row])
+
+
+def grid_reports(engine: Engine, area: AreaRef, period: Period) -> int:
+    """Cases reported by grid staff (channel 网格上报) registered in the period: the intake flow's channel
+    node, from the flow summary for a city or a county."""
+    if uses_summaries(engine, area):
+        rows = flow_rows(area, period, (), NodeFilter(NodeFamily.CHANNEL, str(Channel.GRID)))
+        stmt = select(sum_of(rows.c.cases))
+    else:
+        stmt = select(func.count()).select_from(CASES).where(registered_in(area, period),
+                                                             CASES.c.channel == str(Channel.GRID))
+    with engine.connect() as conn:
+        return int(conn.execute(stmt).scalar_one())
 
 
 def visits_by_month(engine: Engine, area: AreaRef, period: Period) -> pd.DataFrame:

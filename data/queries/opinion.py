@@ -18,15 +18,29 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
+from numpy.lib.stride_tricks import sliding_window_view
 from sqlalchemy import ColumnElement, Engine, and_, case, func, select, true
 
 from data.filters import AreaRef, Period, kind_clause
 from data.models import Area
 from data.models_strategy import SENTIMENT_ORDER, MediaAccountOutput, MediaItem, Sentiment
-from data.queries.base import CASES, CHILD_COLUMN, Grain, as_date, bucket_start, registered_in
-from data.queries.resolution import buckets
+from data.queries.base import (
+    CASES,
+    CHILD_COLUMN,
+    DAILY,
+    Grain,
+    as_date,
+    bucket_start,
+    day_range,
+    registered_in,
+    summary_area,
+    uses_summaries,
+)
+from data.queries.resolution import bucket_of, buckets
 from data.sentiment import load_topics
+from data.summaries import from_day_number
 from data.vocab import Level
 
 MEDIA = MediaItem.__table__
@@ -102,10 +116,21 @@ def opinion_vs_cases(engine: Engine, area: AreaRef, period: Period, kinds: tuple
     Columns: bucket, volume, negative (items), intake (cases registered, `base.registered_in`).
     """
     media = opinion_over_time(engine, area, period, kinds, grain)
-    bucket = bucket_start(engine, CASES.c.reported_at, grain).label("bucket")
-    stmt = select(bucket, func.count()).where(registered_in(area, period, kinds)).group_by(bucket)
-    with engine.connect() as conn:
-        intake = {as_date(b): int(n) for b, n in conn.execute(stmt).all()}
+    intake: dict[date, int] = {}
+    if uses_summaries(engine, area):  # a city's or county's daily intake, bucketed here
+        t = DAILY
+        stmt = (select(t.c.day, func.sum(t.c.registered))
+                .where(day_range(t, period), summary_area(t, area), kind_clause(t, kinds), t.c.registered > 0)
+                .group_by(t.c.day))
+        with engine.connect() as conn:
+            for day, n in conn.execute(stmt).all():
+                b = bucket_of(from_day_number(day), grain)
+                intake[b] = intake.get(b, 0) + int(n)
+    else:
+        bucket = bucket_start(engine, CASES.c.reported_at, grain).label("bucket")
+        stmt = select(bucket, func.count()).where(registered_in(area, period, kinds)).group_by(bucket)
+        with engine.connect() as conn:
+            intake = {as_date(b): int(n) for b, n in conn.execute(stmt).all()}
     media["intake"] = [intake.get(b, 0) for b in media["bucket"]]
     return media[["bucket", "volume", "negative", "intake"]]
 
@@ -243,29 +268,42 @@ SURGE_COLUMNS = ["county_code", "county_name", "topic", "topic_label", "kind", "
 
 
 def surge_weeks(weekly: pd.DataFrame, first: date, last: date) -> pd.DataFrame:
-    """The surge rule on weekly counts (columns county_code, topic, week_start, negative, volume, reach).
+    """The surge rule on weekly counts (columns county_code, topic, week_start, negative, volume, reach) for the
+    weeks first, first + 7 days, … up to last.
 
-    Pure, so the rule can be tested on synthetic series: weeks missing from a series count as zero.
+    Pure, so the rule can be tested on synthetic series: weeks missing from a series count as zero. Every
+    series is laid out as one row of a weeks matrix (8 weeks of history before `first`), so the medians of
+    all weeks are computed at once — a city's year is some 5,000 series-weeks.
     """
-    out = []
-    for (county, topic), part in weekly.groupby(["county_code", "topic"], sort=True):
-        counts = part.set_index("week_start")
-        week = first
-        while week <= last:
-            x = int(counts["negative"].get(week, 0))
-            if x >= SURGE_MIN_NEGATIVE:
-                history = [int(counts["negative"].get(week - timedelta(weeks=k), 0)) for k in range(1, SURGE_WEEKS + 1)]
-                median = float(pd.Series(history).median())
-                mad = float((pd.Series(history) - median).abs().median())
-                z = (x - median) / max(1.4826 * mad, 1.0)
-                volume = int(counts["volume"].get(week, 0))
-                share = 100.0 * x / volume if volume else 0.0
-                if z >= SURGE_Z and share >= SURGE_MIN_SHARE:
-                    out.append({"county_code": county, "topic": topic, "week_start": week, "negative": x,
-                                "volume": volume, "negative_share": share, "reach": int(counts["reach"].get(week, 0)),
-                                "baseline_median": median, "baseline_mad": mad, "z": round(z, 2)})
-            week += timedelta(weeks=1)
-    frame = pd.DataFrame(out, columns=[c for c in SURGE_COLUMNS if c not in ("county_name", "topic_label", "kind")])
+    columns = [c for c in SURGE_COLUMNS if c not in ("county_name", "topic_label", "kind")]
+    weeks = (last - first).days // 7 + 1 if last >= first else 0
+    origin = first - timedelta(weeks=SURGE_WEEKS)
+    offset = (pd.to_datetime(weekly["week_start"]) - pd.Timestamp(origin)).dt.days.to_numpy() if len(weekly) else []
+    keep = (np.asarray(offset) % 7 == 0) & (np.asarray(offset) >= 0) & (np.asarray(offset) < 7 * (weeks + SURGE_WEEKS))
+    part = weekly.loc[keep] if len(weekly) else weekly
+    if weeks == 0 or part.empty:
+        return pd.DataFrame(columns=columns)
+    keys, series = np.unique(part[["county_code", "topic"]].to_numpy(dtype=str), axis=0, return_inverse=True)
+    series = series.reshape(-1)
+    col = np.asarray(offset)[keep] // 7
+    grids = {}
+    for name in ("negative", "volume", "reach"):
+        grid = np.zeros((len(keys), weeks + SURGE_WEEKS), dtype=np.int64)
+        np.add.at(grid, (series, col), part[name].to_numpy(dtype=np.int64))
+        grids[name] = grid
+    history = sliding_window_view(grids["negative"], SURGE_WEEKS, axis=1)[:, :weeks].astype(float)
+    median = np.median(history, axis=2)
+    mad = np.median(np.abs(history - median[..., None]), axis=2)
+    x = grids["negative"][:, SURGE_WEEKS:]
+    volume = grids["volume"][:, SURGE_WEEKS:]
+    z = (x - median) / np.maximum(1.4826 * mad, 1.0)
+    share = np.where(volume > 0, 100.0 * x / np.maximum(volume, 1), 0.0)
+    rows, cols = np.nonzero((x >= SURGE_MIN_NEGATIVE) & (z >= SURGE_Z) & (share >= SURGE_MIN_SHARE))
+    out = [{"county_code": str(keys[r][0]), "topic": str(keys[r][1]), "week_start": first + timedelta(weeks=int(c)),
+            "negative": int(x[r, c]), "volume": int(volume[r, c]), "negative_share": float(share[r, c]),
+            "reach": int(grids["reach"][r, SURGE_WEEKS + c]), "baseline_median": float(median[r, c]),
+            "baseline_mad": float(mad[r, c]), "z": round(float(z[r, c]), 2)} for r, c in zip(rows, cols, strict=True)]
+    frame = pd.DataFrame(out, columns=columns)
     return frame.sort_values(["week_start", "z"], ascending=[False, False], kind="stable").reset_index(drop=True)
 
 
