@@ -11,7 +11,7 @@ import time
 
 from sqlalchemy import Engine, select
 
-from data.alert_rules import OpsSettings
+from data.alert_rules import AlertRules, OpsSettings, evaluate_if_new_data
 from data.db import set_meta
 from data.models import Case
 from data.summaries import coverage_days, rebuild, summaries_fresh
@@ -24,13 +24,17 @@ def after_cases_changed(engine: Engine) -> str:
 
 
 def after_data_changed(engine: Engine) -> str:
-    """Record that data other than cases changed (indicators, media items): a new version empties every cache.
+    """Record that data other than cases changed (indicators, media items): a new version empties every cache,
+    and the warning rules evaluate the latest data.
 
     The summaries are derived from cases, events and cards only, so rebuilding them here would cost tens of
     seconds on a large database for nothing.
     """
     version = str(time.time_ns())
     set_meta(engine, {"data_version": version})
+    # The warning rules look at the new data here, in the importing process, rather than in the first page
+    # request after it (the banner's fallback), which would wait a second or more at a million cases.
+    evaluate_if_new_data(engine, AlertRules.load())
     return version
 
 

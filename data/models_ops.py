@@ -315,6 +315,8 @@ class RiskWarning(Base):
         Index("ix_risk_warnings_county_raised", "county_code", "raised_at"),
         Index("ix_risk_warnings_township_raised", "township_code", "raised_at"),
         Index("ix_risk_warnings_raised", "raised_at"),
+        # The open warnings (a few percent) by status, index-only: the tiles of a city or county.
+        Index("ix_risk_warnings_status_raised", "status", "raised_at", "county_code", "township_code", "level"),
     )
 
 
@@ -330,3 +332,6 @@ class RiskWarningEvent(Base):
     actor: Mapped[str] = mapped_column(String(64))
     level: Mapped[str] = mapped_column(String(10))
     note: Mapped[str | None] = mapped_column(String(200))
+
+    # Escalations (or any action) in a period without walking every event.
+    __table_args__ = (Index("ix_risk_warning_events_action_at", "action", "at", "warning_id"),)

@@ -44,8 +44,12 @@ def raised_in(area: AreaRef, period: Period) -> ColumnElement[bool]:
     return and_(WARNINGS.c.raised_at >= period.lo, WARNINGS.c.raised_at < period.hi, area.clause(WARNINGS))
 
 
+OPEN_STATUSES = tuple(str(s) for s in WarningStatus if s != WarningStatus.CLOSED)
+
+
 def open_by(area: AreaRef, at: datetime) -> ColumnElement[bool]:
-    return and_(WARNINGS.c.raised_at < at, WARNINGS.c.status != str(WarningStatus.CLOSED), area.clause(WARNINGS))
+    """Raised before `at` and not closed (named statuses, so the status index finds the few open ones)."""
+    return and_(WARNINGS.c.raised_at < at, WARNINGS.c.status.in_(OPEN_STATUSES), area.clause(WARNINGS))
 
 
 def alerts_summary(engine: Engine, area: AreaRef, period: Period, revision: str = "") -> pd.DataFrame:
