@@ -7,6 +7,10 @@ Definitions (one place, so the board, the screen and `stats` agree):
 - on the board at an instant: listed before it (its first color change) and not closed by then, counted under
   its color at that instant (the last color change before it).
 
+A city or a county reads who is on the board from the backlog summaries (`sum_backlog_board` per day,
+township, origin and color; the case list from `sum_backlog_spans`, see data.summaries.backlog) while they are
+built from the data as it is; a township and below, or stale summaries, read the color changes.
+
 The helpers at the top are shared by the other governance-operation query modules.
 """
 
