@@ -7,9 +7,11 @@ they must keep running while the kiosk shows other pages.
 
 from __future__ import annotations
 
+import hashlib
 from urllib.parse import parse_qs
 
-from dash import Dash, Input, Output, State
+import pandas as pd
+from dash import Dash, Input, Output, State, no_update
 from dash.exceptions import PreventUpdate
 
 from callbacks.common import current_view, run_query
@@ -60,6 +62,16 @@ def next_kiosk_stop(pathname: str | None, search: object, pages: tuple[str, ...]
     if target == pathname:
         return None
     return target, with_params(search if isinstance(search, str) else "", kiosk="1")
+
+
+def map_signature(frame: pd.DataFrame, bounds: pd.DataFrame, url: str) -> str:
+    """What the map shows, as a short digest: a refresh that brings the same map leaves it alone.
+
+    Re-sending an unchanged map made MapLibre rebuild it; a refresh arriving while it was still loading (a busy
+    wall PC) aborted the load and raised "Map error." in the page.
+    """
+    text = frame.to_json(orient="split") + bounds.to_json(orient="split") + url
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def _tile_value(key: str, value: float) -> str:
@@ -117,13 +129,17 @@ def register(app: Dash) -> None:
         period = f"{period_cn(state.period.start, state.period.end)} · 统计日 {date_cn(state.period.end)}"
         return [*values, state.area.name, period, date_cn(services().today()), "/" + state.query()]
 
-    @app.callback(Output(ScreenPage.MAP, "figure"), Output(ScreenPage.RANKING, "figure"), *VIEW)
-    def fill_map(search: str | None, _tick: int | None, _version: str | None):
+    @app.callback(Output(ScreenPage.MAP, "figure"), Output(ScreenPage.RANKING, "figure"),
+                  Output(ScreenPage.MAP_SIGNATURE, "data"), *VIEW, State(ScreenPage.MAP_SIGNATURE, "data"))
+    def fill_map(search: str | None, _tick: int | None, _version: str | None, shown: str | None):
         state = current_view(search)
         frame = run_query(q.open_by_child, state.area, state.period, state.kinds)
         bounds = run_query(q.area_bounds, state.area)
         url = geo_url(short_code(state.area.code))
-        return fig.map_figure(frame, url, state.area.code, bounds), fig.ranking_figure(frame)
+        signature = map_signature(frame, bounds, url)
+        if signature == shown:  # a refresh with nothing new: the map is not drawn again
+            return no_update, fig.ranking_figure(frame), no_update
+        return fig.map_figure(frame, url, state.area.code, bounds), fig.ranking_figure(frame), signature
 
     @app.callback(Output(ScreenPage.TREND, "figure"), *VIEW)
     def fill_trend(search: str | None, _tick: int | None, _version: str | None):

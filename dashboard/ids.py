@@ -134,6 +134,7 @@ class ScreenPage(StrEnum):
     CLOCK_TICK = "screen-clock-tick"
     REFRESH = "screen-refresh"
     MAP = "screen-map"
+    MAP_SIGNATURE = "screen-map-signature"
     RANKING = "screen-ranking"
     TREND = "screen-trend"
     FLOW = "screen-flow"

@@ -76,6 +76,7 @@ def layout(**_query: str) -> html.Div:
         [
             dcc.Interval(id=ScreenPage.REFRESH, interval=refresh_ms),
             dcc.Interval(id=ScreenPage.CLOCK_TICK, interval=1000),
+            dcc.Store(id=ScreenPage.MAP_SIGNATURE),
             html.Div(
                 [
                     _header(),
