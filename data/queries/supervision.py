@@ -40,6 +40,12 @@ def overdue_milestone(at: datetime) -> ColumnElement[bool]:
     return and_(MILESTONES.c.due_at < at, or_(MILESTONES.c.done_at.is_(None), MILESTONES.c.done_at >= at))
 
 
+def late_milestones(at: datetime):
+    """Correlated scalar: how many milestones of the listing are overdue at `at` (index-only per listing)."""
+    return (select(func.count()).where(MILESTONES.c.listing_id == LISTINGS.c.id, overdue_milestone(at))
+            .correlate(LISTINGS).scalar_subquery())
+
+
 def _listed(area: AreaRef, at: datetime):
     """The listings joined to their cases, and the condition: listed before `at`, the case in the area.
 
@@ -58,8 +64,7 @@ def supervision_summary(engine: Engine, area: AreaRef, period: Period) -> pd.Dat
     """
     at = period.hi
     join, where = _listed(area, at)
-    late = (select(func.count()).where(MILESTONES.c.listing_id == LISTINGS.c.id, overdue_milestone(at))
-            .correlate(LISTINGS).scalar_subquery())
+    late = late_milestones(at)
     still_open = or_(CASES.c.closed_at.is_(None), CASES.c.closed_at >= at)
     counts = select(func.count(), count_if(resolved_by(at)), count_if(LISTINGS.c.listed_at >= period.lo),
                     func.coalesce(func.sum(case((still_open, late), else_=0)), 0)).select_from(join).where(where)
@@ -88,8 +93,7 @@ def supervision_list(engine: Engine, area: AreaRef, period: Period, limit: int =
     """
     at = period.hi
     join, where = _listed(area, at)
-    late = (select(func.count()).where(MILESTONES.c.listing_id == LISTINGS.c.id, overdue_milestone(at))
-            .correlate(LISTINGS).scalar_subquery())
+    late = late_milestones(at)
     # First the `limit` listings to show (a city has thousands: only their order is computed for all), then
     # the details and the next milestone of those alone.
     ranked = (select(LISTINGS.c.id.label("lid"), func.coalesce(CASES.c.closed_at < at, False).label("closed"),

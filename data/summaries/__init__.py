@@ -65,6 +65,12 @@ def _built_from_newest(engine: Engine, key: str, id_column: ColumnElement[int]) 
     return mark is not None and mark == source_mark(top)
 
 
+def _meta_value(key: str):
+    """Scalar subquery: the meta value under `key` (so several keys and probes are read in one query)."""
+    meta = Meta.__table__
+    return select(meta.c.value).where(meta.c.key == key).scalar_subquery()
+
+
 def coverage_days(engine: Engine, days: list[int], visit_days: dict[str, int]) -> list[int] | None:
     """The coverage snapshot's days to read for the midnights `days` (after the last stored day nothing
     changes any more), or None when the snapshot cannot be trusted: built with other visit frequencies, or
@@ -73,13 +79,8 @@ def coverage_days(engine: Engine, days: list[int], visit_days: dict[str, int]) -
     Like the case summaries, only inserts are noticed: code that changes or deletes key persons or visits in
     place must call `rebuild` (`data.maintenance.after_cases_changed`).
     """
-    meta = Meta.__table__
-
-    def value(key: str):
-        return select(meta.c.value).where(meta.c.key == key).scalar_subquery()
-
     with engine.connect() as conn:
-        mark, last, *probes = conn.execute(select(value(COVERAGE_KEY), value(COVERAGE_LAST_DAY_KEY),
+        mark, last, *probes = conn.execute(select(_meta_value(COVERAGE_KEY), _meta_value(COVERAGE_LAST_DAY_KEY),
                                                   *source_probes())).one()
     if mark is None or mark != coverage_mark(visit_days, *probes):
         return None
@@ -92,16 +93,11 @@ def backlog_days(engine: Engine, days: list[int]) -> list[int] | None:
     newest ids, like `summaries_fresh`; one read)."""
     from data.models_ops import BacklogColorChange
 
-    meta = Meta.__table__
-
-    def value(key: str):
-        return select(meta.c.value).where(meta.c.key == key).scalar_subquery()
-
     newest = [select(func.max(col)).scalar_subquery() for col in (Case.__table__.c.id,
                                                                    BacklogColorChange.__table__.c.id)]
     with engine.connect() as conn:
         cases_mark, board_mark, last, top_case, top_change = conn.execute(select(
-            value(SOURCE_KEY), value(BACKLOG_KEY), value(BACKLOG_LAST_DAY_KEY), *newest)).one()
+            _meta_value(SOURCE_KEY), _meta_value(BACKLOG_KEY), _meta_value(BACKLOG_LAST_DAY_KEY), *newest)).one()
     if cases_mark != source_mark(top_case) or board_mark != source_mark(top_change):
         return None
     return list(days) if last is None else [min(d, int(last)) for d in days]
