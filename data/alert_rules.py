@@ -691,10 +691,15 @@ def unacknowledged_critical(engine: Engine, scope: AreaRef) -> pd.DataFrame:
 
 
 def revision(engine: Engine) -> str:
-    """Changes whenever a warning is added or moves (its last event): part of the cache key of warning queries."""
+    """Changes whenever a warning is added or moves: part of the cache key of warning queries.
+
+    Both tables are append-only (a move is a new event; nothing here deletes either), so their newest ids say it
+    with two primary-key lookups; a count of the events cost 20 ms per callback at 1M cases.
+    """
     with engine.connect() as conn:
-        last, count = conn.execute(select(func.max(EVENTS.c.id), func.count()).select_from(EVENTS)).one()
-    return f"{last or 0}-{count}"
+        last_event = conn.execute(select(func.max(EVENTS.c.id))).scalar()
+        last_warning = conn.execute(select(func.max(WARNINGS.c.id))).scalar()
+    return f"{last_warning or 0}-{last_event or 0}"
 
 
 def in_key_window(day: date, rules: AlertRules) -> KeyDate | None:

@@ -75,6 +75,20 @@ def test_full_workflow_and_its_history(engine: Engine) -> None:
     assert list(detail.events["action"]) == ["issue", "assign", "acknowledge", "close"]
 
 
+def test_revision_moves_with_every_warning_change(engine: Engine) -> None:
+    """The warning queries' cache key: a new warning and each step of its workflow give a new revision."""
+    seen = [ar.revision(engine)]
+    wid, _county = issued_warning(engine)
+    seen.append(ar.revision(engine))
+    scope = city(engine)
+    ar.transition(engine, wid, WarningAction.ASSIGN, "leader", scope, NOW, unit=ar.unit_options(engine, wid, scope)[0])
+    seen.append(ar.revision(engine))
+    assert ar.revision(engine) == seen[-1]  # nothing changed: the same key
+    ar.transition(engine, wid, WarningAction.ACKNOWLEDGE, "chief", scope, NOW)
+    seen.append(ar.revision(engine))
+    assert len(set(seen)) == 4
+
+
 def test_bad_transitions_are_refused(engine: Engine) -> None:
     wid, _county = issued_warning(engine)
     scope = city(engine)

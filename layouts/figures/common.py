@@ -9,11 +9,10 @@ from dashboard.theme import DARK_TEMPLATE, LIGHT_TEMPLATE, MUTED
 
 def base_figure(title: str | None = None, light: bool = False) -> go.Figure:
     """An empty figure in the app's template (dark on screen, light for documents)."""
-    fig = go.Figure()
-    fig.update_layout(template=LIGHT_TEMPLATE if light else DARK_TEMPLATE)
+    layout: dict = {"template": LIGHT_TEMPLATE if light else DARK_TEMPLATE}
     if title:
-        fig.update_layout(title={"text": title, "x": 0.01, "xanchor": "left"})
-    return fig
+        layout["title"] = {"text": title, "x": 0.01, "xanchor": "left"}
+    return go.Figure(layout=layout)  # one constructor: each update_layout call costs about 1 ms
 
 
 def empty_figure(message: str = "所选条件下暂无数据", title: str | None = None) -> go.Figure:
