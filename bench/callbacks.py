@@ -147,7 +147,7 @@ def view_of(engine: Engine, search: str) -> floors.View:
     return floors.View(engine.dialect.name, area, period, tuple(params.get("kind", [])))
 
 
-def run(bench: Bench, views: dict[str, str] = VIEWS, repeats: int = 7, warm: int = 3, floor_repeats: int = 3,
+def run(bench: Bench, views: dict[str, str] = VIEWS, repeats: int = 20, warm: int = 3, floor_repeats: int = 3,
         paths: list[str] | None = None, progress: Callable[[str], None] | None = None) -> list[Result]:
     """Every callback of every page for every view (cold repeats, then warm ones), with its family's floor.
 
@@ -280,7 +280,7 @@ def print_drills(drills: list[Drill], out: Callable[[str], None] = print) -> Non
         f"page = every callback the page fires; target: a drill ≤ {TARGET_DRILL_BYTES // 1024} KB)")
 
 
-def report(database_url: str, repeats: int = 7, warm: int = 3, floor_repeats: int = 3,
+def report(database_url: str, repeats: int = 20, warm: int = 3, floor_repeats: int = 3,
            views: dict[str, str] = VIEWS, out: Callable[[str], None] = print,
            paths: list[str] | None = None) -> list[Result]:
     t = time.perf_counter()

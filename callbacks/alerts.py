@@ -78,7 +78,8 @@ def _register_overview(app: Dash) -> None:
     @app.callback(Output(AlertsPage.WEEKLY, "children"), *VIEW)
     def fill_weekly(search: str | None, _version: Any, _changed: Any):
         state = current_view(search)
-        return fig.review_items(run_query(q.weekly_review, state.area, state.period, revision()), "最近7天没有新预警")
+        frame = run_query(q.weekly_review, state.area, state.period, revision())
+        return fig.review_items(frame, "最近7天没有新预警", int(frame["of"].iloc[0]) if len(frame) else None)
 
     @app.callback(Output(AlertsPage.KEY_DATES_TITLE, "children"), Output(AlertsPage.KEY_DATES, "figure"),
                   Output(AlertsPage.KEY_DATES_LIST, "children"), *VIEW)
@@ -86,7 +87,7 @@ def _register_overview(app: Dash) -> None:
         state = current_view(search)
         review = run_query(q.key_date_review, state.area, state.period, rules.AlertRules.load(), revision())
         return (fig.key_dates_title(review), fig.key_dates_figure(review),
-                fig.review_items(review.warnings, "节点期间没有预警"))
+                fig.review_items(review.warnings, "节点期间没有预警", int(review.days[list(q.LEVELS)].to_numpy().sum())))
 
     @app.callback(Output(AlertsPage.TABLE, "data"), Output(AlertsPage.TABLE_TOTAL, "children"), *VIEW)
     def fill_table(search: str | None, _version: Any, _changed: Any):

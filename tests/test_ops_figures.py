@@ -203,6 +203,14 @@ def test_detail_shows_evidence_in_chinese_and_the_history() -> None:
     assert fa.allowed_actions("assigned", False) == (False, False, False)
 
 
+def test_review_list_says_how_many_more() -> None:
+    frame = pd.DataFrame({"raised_at": [datetime(2023, 12, 30, 8, 5)], "level": ["critical"], "title": ["某镇聚集"]})
+    items = fa.review_items(frame, "无", total=31)
+    assert len(items) == 2 and "另有 30 条" in str(items[-1].children)
+    assert len(fa.review_items(frame, "无", total=1)) == 1 and len(fa.review_items(frame, "无")) == 1
+    assert fa.review_items(frame.iloc[:0], "无")[0].children == "无"
+
+
 def test_key_dates_without_a_key_date() -> None:
     review = KeyDateReview(None, None, pd.DataFrame(), pd.DataFrame(columns=["id"]))
     assert fa.key_dates_title(review) == "所选时段内没有重大节点" and is_empty(fa.key_dates_figure(review))

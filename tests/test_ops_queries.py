@@ -335,6 +335,16 @@ def test_sliced_computation_equals_one_period_at_a_time(small_db: Engine, area: 
 # --- warnings ---
 
 
+def test_weekly_review_names_the_worst_and_counts_them_all(small_db: Engine, area: AreaRef) -> None:
+    where, p = area_sql(area, "w")
+    found = rows(small_db, "SELECT w.level FROM risk_warnings w WHERE w.raised_at >= :lo AND w.raised_at < :hi"
+                           + where, lo=ts(datetime(2023, 12, 25)), hi=ts(YEAR_2023.hi), **p)
+    got = qa.weekly_review(small_db, area, YEAR_2023)
+    assert len(got) == min(len(found), qa.REVIEW_LIMIT) and set(got["of"]) <= {len(found)}
+    rank = {lv: i for i, lv in enumerate(reversed(qa.LEVELS))}  # critical first
+    assert [rank[lv] for lv in got["level"]] == sorted(rank[lv] for lv, in found)[:len(got)]
+
+
 def test_alert_counts(small_db: Engine, area: AreaRef) -> None:
     where, p = area_sql(area, "w")
     rev = revision(small_db)

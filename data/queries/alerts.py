@@ -37,6 +37,7 @@ EVENTS = RiskWarningEvent.__table__
 LEVELS = tuple(str(lv) for lv in WARNING_LEVEL_ORDER)
 RULES = tuple(str(r) for r in WarningRule)
 LIST_LIMIT = 200
+REVIEW_LIMIT = 30  # items of a review panel (the list below holds the rest)
 LIST_COLUMNS = ["id", "raised_at", "level", "rule", "title", "status", "assigned_unit", "due_at"]
 
 
@@ -127,9 +128,17 @@ def warnings_list(engine: Engine, area: AreaRef, period: Period, revision: str =
 
 
 def weekly_review(engine: Engine, area: AreaRef, period: Period, revision: str = "") -> pd.DataFrame:
-    """周研判: the warnings raised in the last seven days of the period, most severe first (LIST_COLUMNS)."""
+    """周研判: the REVIEW_LIMIT most severe warnings raised in the last seven days of the period.
+
+    Columns: LIST_COLUMNS and `of` (how many the seven days raised in all, the same on every row): a review
+    panel names the worst and says how many more the warning list holds.
+    """
     week = Period(max(period.start, period.end - timedelta(days=6)), period.end)
-    return _list(engine, raised_in(area, week), [_severity(), WARNINGS.c.raised_at.desc(), WARNINGS.c.id], LIST_LIMIT)
+    frame = _list(engine, raised_in(area, week), [_severity(), WARNINGS.c.raised_at.desc(), WARNINGS.c.id],
+                  REVIEW_LIMIT)
+    with engine.connect() as conn:
+        of = conn.execute(select(func.count()).select_from(WARNINGS).where(raised_in(area, week))).scalar_one()
+    return frame.assign(of=int(of))
 
 
 @dataclass(frozen=True)
@@ -139,7 +148,7 @@ class KeyDateReview:
     key_date: KeyDate | None
     window: Period | None
     days: pd.DataFrame  # day, general, major, critical — every day of the window
-    warnings: pd.DataFrame  # LIST_COLUMNS of the warnings raised in the window
+    warnings: pd.DataFrame  # LIST_COLUMNS of the first REVIEW_LIMIT warnings raised in the window (days: all)
 
 
 def key_date_windows(rules: AlertRules, period: Period) -> list[tuple[KeyDate, Period]]:
@@ -172,7 +181,7 @@ def key_date_review(engine: Engine, area: AreaRef, period: Period, rules: AlertR
     for d, level, n in rows:
         frame.loc[int(d), level] = int(n)
     frame.insert(0, "day", days)
-    listed = _list(engine, raised_in(area, window), [WARNINGS.c.raised_at, WARNINGS.c.id], LIST_LIMIT)
+    listed = _list(engine, raised_in(area, window), [WARNINGS.c.raised_at, WARNINGS.c.id], REVIEW_LIMIT)
     return KeyDateReview(kd, window, frame, listed)
 
 

@@ -96,13 +96,16 @@ def rule_figure(frame: pd.DataFrame) -> go.Figure:
     return _compact(fig, left=110)
 
 
-def review_items(frame: pd.DataFrame, empty: str) -> list:
-    """A review list: time, level, title (each item opens the warning)."""
+def review_items(frame: pd.DataFrame, empty: str, total: int | None = None) -> list:
+    """A review list: time, level, title; when `total` says there were more, a last line says how many."""
     if frame.empty:
         return [html.Li(empty, className="ops-empty")]
-    return [html.Li([html.Span(f"{pd.Timestamp(r.raised_at):%m-%d %H:%M}", className="ops-tl-time"),
-                     html.Span(level_name(r.level), className=f"ops-level {r.level}"),
-                     html.Span(r.title, title=r.title)]) for r in frame.itertuples(index=False)]
+    items = [html.Li([html.Span(f"{pd.Timestamp(r.raised_at):%m-%d %H:%M}", className="ops-tl-time"),
+                      html.Span(level_name(r.level), className=f"ops-level {r.level}"),
+                      html.Span(r.title, title=r.title)]) for r in frame.itertuples(index=False)]
+    if total is not None and total > len(frame):
+        items.append(html.Li(f"另有 {count_full(total - len(frame))} 条，见预警列表", className="ops-empty"))
+    return items
 
 
 def key_dates_title(review: KeyDateReview) -> str:
