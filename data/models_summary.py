@@ -336,3 +336,26 @@ class SumBacklogBoard(Base):
     cases: Mapped[int] = mapped_column(Integer, default=0)
 
     __table_args__ = (_CLUSTERED,)
+
+
+class SumCategoryDay(Base):
+    """Cases per registration day, township, kind and category: found, closed (by the data's end) and 化解.
+
+    What a 专项行动 counts — the cases of a few categories registered in its windows, in its areas — read as
+    a few thousand cells instead of every case (data.queries.campaigns). The key leads with the category, as
+    a campaign selects by it.
+    """
+
+    __tablename__ = "sum_category_days"
+
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    category: Mapped[str] = mapped_column(String(16), primary_key=True)
+    reported_day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    county_code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    township_code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    reported_month: Mapped[int] = mapped_column(Integer)
+    found: Mapped[int] = mapped_column(Integer, default=0)
+    closed: Mapped[int] = mapped_column(Integer, default=0)
+    resolved: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (_CLUSTERED,)

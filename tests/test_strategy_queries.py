@@ -177,7 +177,7 @@ def test_campaign_counts_from_the_summaries_equal_the_case_table(small_db, monke
         township, village = conn.execute(text("SELECT township_code, village_code FROM cases WHERE county_code = :c "
                                               "ORDER BY id LIMIT 1"), {"c": find_area(small_db, "321322").code}).one()
     views = [city(small_db), *(find_area(small_db, c) for c in ("321322", "321302", township))]
-    assert all(qc._source(small_db, s, v) is qc.FACTS for v in views for s in qc._scopes(small_db, v))
+    assert all(qc._source(small_db, s, v) is qc.CELLS for v in views for s in qc._scopes(small_db, v))
     assert all(qc._source(small_db, s, find_area(small_db, village)) is qc.CASES
                for s in qc._scopes(small_db, find_area(small_db, village)))
 

@@ -273,10 +273,29 @@ NODES = [None, flow.NodeFilter(flow.NodeFamily.CHANNEL, "hotline_12345"),
          flow.NodeFilter(flow.NodeFamily.FINAL, "county")]
 
 
+def check_category_days(engine: Engine, cases: list[dict]) -> None:
+    """sum_category_days, cell by cell, against the cases counted in Python (days since 1970-01-01)."""
+    epoch = date(1970, 1, 1)
+    want: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for c in cases:
+        day = c["reported_at"].date()
+        cell = want[(c["kind"], c["category"], (day - epoch).days, c["county_code"], c["township_code"])]
+        cell[0] = (day.replace(day=1) - epoch).days
+        cell[1] += 1
+        cell[2] += c["closed_at"] is not None
+        cell[3] += c["outcome"] in RESOLVED
+    with engine.connect() as conn:
+        got = {tuple(r[:5]): list(r[5:]) for r in conn.execute(text(
+            "SELECT kind, category, reported_day, county_code, township_code, reported_month, found, closed, resolved "
+            "FROM sum_category_days"))}
+    assert got == dict(want) and len(got) > 0
+
+
 def check_everything(engine: Engine, seed: int) -> tuple[int, int]:
     """All checks over COMBOS random views; returns the intake and open cases seen (to prove it was not empty)."""
     assert summaries_fresh(engine)
     cases, cards = raw_cases(engine), raw_cards(engine)
+    check_category_days(engine, cases)
     rng = random.Random(seed)
     seen_in = seen_open = 0
     for area, period, kinds in views(engine, seed):

@@ -21,6 +21,7 @@ from data.models_summary import (
     SumBacklogBoard,
     SumBacklogSpan,
     SumCase,
+    SumCategoryDay,
     SumClosed,
     SumCoverage,
     SumDaily,
@@ -34,7 +35,7 @@ from data.models_summary import (
 )
 from data.summaries import backlog, cube
 from data.summaries.days import sql_day, sql_month
-from data.vocab import CARD_ORDER, CardColor, Kind, Status, Step
+from data.vocab import CARD_ORDER, CardColor, Kind, Outcome, Status, Step
 
 CASES = Case.__table__
 EVENTS = CaseEvent.__table__
@@ -51,7 +52,7 @@ VISITS_KEY = "visits_source"  # the newest grid visit id the visit counts were b
 BACKLOG_KEY = "backlog_source"  # the newest backlog color change id the board was built from
 BACKLOG_LAST_DAY_KEY = "backlog_last_day"
 TABLES = (SumOverdueSpan, SumStanding, SumStageHours, SumTownship, SumWeeklyNode, SumDaily, SumClosed, SumFlow,
-          SumCase, SumCoverage, SumVisits, SumBacklogSpan, SumBacklogBoard)
+          SumCase, SumCoverage, SumVisits, SumBacklogSpan, SumBacklogBoard, SumCategoryDay)
 MAX_SPAN_CLASS = 16  # spans up to 2^17 days (~360 years)
 
 
@@ -75,6 +76,7 @@ def rebuild(engine: Engine, log: Callable[[str], None] | None = None,
         timed("clear", lambda: _clear(conn))
         timed("cases", lambda: _fill_facts(conn))
         timed("spans", lambda: _fill_spans(conn))
+        timed("categories", lambda: _fill_categories(conn))
         facts = timed("read", lambda: cube.read_facts(conn))
         timed("monthly", lambda: _fill_monthly(conn, facts))
         timed("daily", lambda: _fill_daily(conn, facts))
@@ -106,6 +108,19 @@ def _first_card(min_rank: int) -> ColumnElement:
     """Conditional MIN over a case's cards: when it first got a card of at least this severity."""
     colors = [str(c) for c in CARD_ORDER[min_rank - 1:]]
     return func.min(case((CARDS.c.color.in_(colors), CARDS.c.issued_at)))
+
+
+def _fill_categories(conn: Connection) -> None:
+    """sum_category_days from sum_cases: one GROUP BY (a case is closed once it has a closing day)."""
+    f = FACTS.c
+    keys = (f.kind, f.category, f.reported_day, f.county_code, f.township_code)
+    stmt = select(*keys, func.min(f.reported_month), func.count(),
+                  func.sum(case((f.closed_day.is_not(None), 1), else_=0)),
+                  func.sum(case((f.outcome.in_([str(Outcome.SUCCESS), str(Outcome.RESOLVED)]), 1), else_=0))
+                  ).group_by(*keys)
+    conn.execute(SumCategoryDay.__table__.insert().from_select(
+        ["kind", "category", "reported_day", "county_code", "township_code", "reported_month", "found", "closed",
+         "resolved"], stmt))
 
 
 def _fill_facts(conn: Connection) -> None:
