@@ -277,12 +277,17 @@ def vacuum(engine: Engine, tables: list[str]) -> None:
 
 
 def rebuild_summaries(engine: Engine, timings: dict[str, float]) -> None:
-    """What data.maintenance.after_cases_changed does (summaries, then a new data version), each phase logged."""
+    """What data.maintenance.after_cases_changed does (summaries, then a new data version and the warning rules
+    on the new data, as an import does: otherwise the first page request would evaluate them), each phase logged."""
+    from data.maintenance import after_data_changed
     from data.summaries import rebuild
 
     for name, seconds in rebuild(engine, log=lambda m: log(f"  {m}")).items():
         timings[f"summary {name}"] = seconds
-    set_meta(engine, {"data_version": str(time.time_ns())})
+    t = time.perf_counter()
+    after_data_changed(engine)
+    timings["warning rules"] = time.perf_counter() - t
+    log(f"  warning rules on the new data: {timings['warning rules']:.1f} s")
 
 
 def scale(url: str, factor: int, base_cases: int = DEFAULT_BASE, seed: int = SEED) -> dict[str, float]:

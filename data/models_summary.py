@@ -359,3 +359,20 @@ class SumCategoryDay(Base):
     resolved: Mapped[int] = mapped_column(Integer, default=0)
 
     __table_args__ = (_CLUSTERED,)
+
+
+class SumTownshipRepeat(Base):
+    """Repeat visits (重访 events) per day they happened, township and the case's kind.
+
+    The county and city read `sum_daily`; a township's repeat-visit chart would otherwise join its events to
+    its cases (1.4 s for a township quarter at 10M cases).
+    """
+
+    __tablename__ = "sum_township_repeats"
+
+    township_code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    repeat_visits: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (_CLUSTERED,)

@@ -158,6 +158,39 @@ def test_first_petitions_by_month_sum_to_the_published_totals(small_db, county) 
                     assert column == n, (row.month, p)
 
 
+def test_a_township_reads_its_repeat_visits_from_the_summary(small_db, monkeypatch) -> None:
+    """The township table against the events (raw SQL) and against the case-table path, over uneven periods."""
+    from data.queries import resolution
+
+    assert resolution.summaries_fresh(small_db)  # so the first answers below come from the township table
+    with small_db.connect() as conn:
+        townships = [t for (t,) in conn.execute(text(
+            "SELECT c.township_code FROM case_events e JOIN cases c ON c.id = e.case_id WHERE e.step = "
+            "'repeat_visit' GROUP BY c.township_code ORDER BY COUNT(*) DESC, c.township_code LIMIT 3"))]
+    periods = [YEAR, Period(date(2023, 2, 11), date(2023, 5, 19)), Period(date(2022, 12, 31), date(2023, 1, 1))]
+    answers, seen = [], 0
+    for code in townships:
+        area = find_area(small_db, code)
+        for period in periods:
+            for kinds in ((), ("petition",)):
+                got = repeat_visits_by_month(small_db, area, period, kinds)
+                answers.append(got)
+                with small_db.connect() as conn:
+                    for p, column in ((period, "current"), (period.year_before(), "previous")):
+                        n = conn.execute(text(
+                            "SELECT COUNT(*) FROM case_events e JOIN cases c ON c.id = e.case_id WHERE e.step = "
+                            "'repeat_visit' AND e.at >= :lo AND e.at < :hi AND c.township_code = :code"
+                            + (" AND c.kind = 'petition'" if kinds else "")),
+                            {"lo": p.lo, "hi": p.hi, "code": code}).scalar_one()
+                        assert int(got[column].sum()) == n, (code, period, kinds, column)
+                        seen += n
+    assert seen > 0
+    monkeypatch.setattr(resolution, "summaries_fresh", lambda _engine: False)  # the case-table path
+    raw = [repeat_visits_by_month(small_db, find_area(small_db, code), period, kinds)
+           for code in townships for period in periods for kinds in ((), ("petition",))]
+    assert all(a.equals(b) for a, b in zip(answers, raw, strict=True))
+
+
 def test_repeat_visits_by_month_count_events_in_the_month_they_happened(small_db, county) -> None:
     got = repeat_visits_by_month(small_db, county, YEAR, ("petition",))
     with small_db.connect() as conn:

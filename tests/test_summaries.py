@@ -291,11 +291,24 @@ def check_category_days(engine: Engine, cases: list[dict]) -> None:
     assert got == dict(want) and len(got) > 0
 
 
+def check_township_repeats(engine: Engine, cases: list[dict]) -> None:
+    """sum_township_repeats, row by row, against the repeat-visit events bucketed by day in Python."""
+    township = {c["id"]: (c["township_code"], c["kind"]) for c in cases}
+    with engine.connect() as conn:
+        events = conn.execute(text("SELECT case_id, at FROM case_events WHERE step = 'repeat_visit'")).all()
+        got = {(t, d, k): n for t, d, k, n in conn.execute(text(
+            "SELECT township_code, day, kind, repeat_visits FROM sum_township_repeats"))}
+    want = Counter((*township[case_id][:1], (_ts(at).date() - date(1970, 1, 1)).days, township[case_id][1])
+                   for case_id, at in events)
+    assert got == dict(want) and len(got) > 0
+
+
 def check_everything(engine: Engine, seed: int) -> tuple[int, int]:
     """All checks over COMBOS random views; returns the intake and open cases seen (to prove it was not empty)."""
     assert summaries_fresh(engine)
     cases, cards = raw_cases(engine), raw_cards(engine)
     check_category_days(engine, cases)
+    check_township_repeats(engine, cases)
     rng = random.Random(seed)
     seen_in = seen_open = 0
     for area, period, kinds in views(engine, seed):

@@ -20,18 +20,20 @@ from sqlalchemy import (
     Engine,
     FromClause,
     Select,
+    Table,
     and_,
     case,
     func,
     literal,
     or_,
     select,
+    true,
     union_all,
 )
 
 from data.filters import AreaRef, Period, kind_clause
 from data.models import Area, CaseEvent
-from data.models_summary import SumClosed
+from data.models_summary import SumClosed, SumTownshipRepeat
 from data.queries.base import (
     CASES,
     CHILD_COLUMN,
@@ -54,12 +56,13 @@ from data.queries.base import (
     week_starts,
 )
 from data.queries.summary import disputes_handled, first_petitions
-from data.summaries import day_number, from_day_number
+from data.summaries import day_number, from_day_number, summaries_fresh
 from data.vocab import Kind, Level, Outcome, Step
 
 EVENTS = CaseEvent.__table__
 AREAS = Area.__table__
 SUM_CLOSED = SumClosed.__table__
+TOWNSHIP_REPEATS = SumTownshipRepeat.__table__
 RESOLVED_OUTCOMES = (str(Outcome.SUCCESS), str(Outcome.RESOLVED))
 ALL_KINDS = "all"  # the `kind` of the rows that add up every kind
 
@@ -336,6 +339,10 @@ def repeat_visits_by_month(
     """
     if uses_summaries(engine, area):
         return _monthly_pair_summary(engine, DAILY.c.repeat_visits, kind_clause(DAILY, kinds), area, period)
+    if area.level == Level.TOWNSHIP and summaries_fresh(engine):
+        t = TOWNSHIP_REPEATS
+        return _monthly_pair_summary(engine, t.c.repeat_visits, and_(area.clause(t), kind_clause(t, kinds)), area,
+                                     period, table=t)
     where = and_(EVENTS.c.step == str(Step.REPEAT_VISIT), area.clause(CASES), kind_clause(CASES, kinds))
     joined = EVENTS.join(CASES, CASES.c.id == EVENTS.c.case_id)
     return _monthly_pair(engine, EVENTS.c.at, where, period, select_from=joined)
@@ -373,13 +380,17 @@ def _monthly_pair(
 
 
 def _monthly_pair_summary(
-    engine: Engine, measure: ColumnElement[int], where: ColumnElement[bool], area: AreaRef, period: Period
+    engine: Engine, measure: ColumnElement[int], where: ColumnElement[bool], area: AreaRef, period: Period,
+    table: Table | None = None,
 ) -> pd.DataFrame:
-    """A daily-summary measure per month, in the period and in the same dates a year earlier (see _monthly_pair)."""
+    """A daily-summary measure per month, in the period and in the same dates a year earlier (see _monthly_pair).
+
+    `table`: another day-keyed summary whose rows `where` selects by area itself (default sum_daily).
+    """
     before = period.year_before()
-    t = DAILY
+    t = DAILY if table is None else table
     stmt = (select(t.c.day, func.sum(measure))
-            .where(summary_area(t, area), where,
+            .where(summary_area(t, area) if table is None else true(), where,
                    or_(day_range(t, period), day_range(t, before)))
             .group_by(t.c.day))
     lo, hi = day_number(period.start), day_number(period.end) + 1

@@ -30,6 +30,7 @@ from data.models_summary import (
     SumStageHours,
     SumStanding,
     SumTownship,
+    SumTownshipRepeat,
     SumVisits,
     SumWeeklyNode,
 )
@@ -52,7 +53,8 @@ VISITS_KEY = "visits_source"  # the newest grid visit id the visit counts were b
 BACKLOG_KEY = "backlog_source"  # the newest backlog color change id the board was built from
 BACKLOG_LAST_DAY_KEY = "backlog_last_day"
 TABLES = (SumOverdueSpan, SumStanding, SumStageHours, SumTownship, SumWeeklyNode, SumDaily, SumClosed, SumFlow,
-          SumCase, SumCoverage, SumVisits, SumBacklogSpan, SumBacklogBoard, SumCategoryDay)
+          SumCase, SumCoverage, SumVisits, SumBacklogSpan, SumBacklogBoard, SumCategoryDay,
+          SumTownshipRepeat)
 MAX_SPAN_CLASS = 16  # spans up to 2^17 days (~360 years)
 
 
@@ -77,6 +79,7 @@ def rebuild(engine: Engine, log: Callable[[str], None] | None = None,
         timed("cases", lambda: _fill_facts(conn))
         timed("spans", lambda: _fill_spans(conn))
         timed("categories", lambda: _fill_categories(conn))
+        timed("township repeats", lambda: _fill_township_repeats(conn))
         facts = timed("read", lambda: cube.read_facts(conn))
         timed("monthly", lambda: _fill_monthly(conn, facts))
         timed("daily", lambda: _fill_daily(conn, facts))
@@ -121,6 +124,16 @@ def _fill_categories(conn: Connection) -> None:
     conn.execute(SumCategoryDay.__table__.insert().from_select(
         ["kind", "category", "reported_day", "county_code", "township_code", "reported_month", "found", "closed",
          "resolved"], stmt))
+
+
+def _fill_township_repeats(conn: Connection) -> None:
+    """sum_township_repeats: the repeat-visit events per day, township and kind (one GROUP BY in SQL)."""
+    day = sql_day(conn, EVENTS.c.at).label("day")
+    stmt = (select(CASES.c.township_code, day, CASES.c.kind, func.count())
+            .select_from(EVENTS.join(CASES, CASES.c.id == EVENTS.c.case_id))
+            .where(EVENTS.c.step == str(Step.REPEAT_VISIT)).group_by(CASES.c.township_code, "day", CASES.c.kind))
+    conn.execute(SumTownshipRepeat.__table__.insert().from_select(["township_code", "day", "kind", "repeat_visits"],
+                                                                  stmt))
 
 
 def _fill_facts(conn: Connection) -> None:
