@@ -33,15 +33,18 @@ def grain_from_search(search: object) -> Grain:
 def register(app: Dash) -> None:
     """Wire the page: tiles, seven charts and lists, the toggle's state and the toggle writing the URL."""
 
-    @app.callback(Output(OpinionPage.TILES, "children"), Output(OpinionPage.SURGES, "children"),
-                  Output(OpinionPage.CONTEXT, "children"), *VIEW)
+    @app.callback(Output(OpinionPage.TILES, "children"), Output(OpinionPage.CONTEXT, "children"), *VIEW)
     def fill_tiles(search: str | None, _version: str | None):
         state = current_view(search)
-        surges = run_query(q.opinion_surges, state.area, state.period)
         kinds = "、".join(KIND_LABELS[k] for k in state.kinds) or "全部类型"
         context = f"{state.area.name} · {period_cn(state.period.start, state.period.end)} · {kinds}"
-        return (page.tiles(run_query(q.opinion_kpis, state.area, state.period, state.kinds), len(surges)),
-                page.surge_list(surges), context)
+        return page.tiles(run_query(q.opinion_kpis, state.area, state.period, state.kinds)), context
+
+    @app.callback(Output(OpinionPage.SURGE_TILE, "children"), Output(OpinionPage.SURGES, "children"), *VIEW)
+    def fill_surges(search: str | None, _version: str | None):
+        state = current_view(search)
+        surges = run_query(q.opinion_surges, state.area, state.period)
+        return page.surge_tile(len(surges)), page.surge_list(surges)
 
     @app.callback(Output(OpinionPage.VOLUME, "figure"), *VIEW)
     def fill_volume(search: str | None, _version: str | None):

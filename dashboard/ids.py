@@ -191,6 +191,7 @@ class OpinionPage(StrEnum):
 
     CONTEXT = "op-context"
     TILES = "op-tiles"
+    SURGE_TILE = "op-surge-tile"  # the surge count: filled with the surge list, by the surge query alone
     GRAIN = "op-grain"  # pattern-matching: {"type": GRAIN, "value": <Grain>}
     VOLUME = "op-volume"
     VS_CASES = "op-vs-cases"

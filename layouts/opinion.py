@@ -46,7 +46,8 @@ def layout(**_query: str) -> html.Div:
         [
             html.Div([html.Div(id=OpinionPage.CONTEXT, className="cc-subtitle"), report_menu("opinion")],
                      className="op-head"),
-            html.Div(id=OpinionPage.TILES, className="kpi-row op-tiles"),
+            html.Div([html.Div(id=OpinionPage.TILES, className="op-tile-group"),
+                      html.Div(id=OpinionPage.SURGE_TILE, className="op-tile-group")], className="kpi-row op-tiles"),
             html.Div([panel("舆情量与负面占比", OpinionPage.VOLUME, "按发布时间", "opinion-volume", grain_toggle()),
                       panel("舆情与案件受理对照", OpinionPage.VS_CASES, "同一区域、类型、时段", "opinion-vs-cases")],
                      className="op-row"),
@@ -68,20 +69,27 @@ def layout(**_query: str) -> html.Div:
     )
 
 
-def tiles(kpis: pd.DataFrame, surges: int) -> list[html.Div]:
-    """Volume, negative items, negative share (against the period before), reach, and the surges found."""
+def _tile(key: str, label: str, value: str, note: str, tone: str) -> html.Div:
+    return html.Div([html.Div(label, className="kpi-label"), html.Div(value, id=Kpi.VALUE.of(key), className="kpi-value"),
+                     html.Div(note, className="kpi-note")], className=f"kpi {tone}".strip())
+
+
+def tiles(kpis: pd.DataFrame) -> list[html.Div]:
+    """Volume, negative items, negative share (against the period before) and reach."""
     row = kpis.iloc[0]
     share, before = float(row["negative_share"]), float(row["previous_negative_share"])
     delta = "" if math.isnan(share) or math.isnan(before) else f"上一时段 {before:.1f}%（{share - before:+.1f} 个百分点）"
     values = [count_full(row["volume"]), count_full(row["negative"]), percent(None if math.isnan(share) else share, 1),
-              count_cn(row["reach"]), str(surges)]
-    labels = ["舆情总量", "负面信息", "负面占比", "传播量", "负面激增"]
-    notes = [f"上一时段 {count_full(row['previous_volume'])} 条", "按项目词典判定", delta, "阅读、播放等合计",
-             "周负面条数显著高于前8周"]
-    tones = ["", "bad", "warn", "", "bad" if surges else ""]
-    return [html.Div([html.Div(label, className="kpi-label"), html.Div(value, id=Kpi.VALUE.of(key), className="kpi-value"),
-                      html.Div(note, className="kpi-note")], className=f"kpi {tone}".strip())
-            for key, label, value, note, tone in zip(TILE_KEYS, labels, values, notes, tones, strict=True)]
+              count_cn(row["reach"])]
+    labels = ["舆情总量", "负面信息", "负面占比", "传播量"]
+    notes = [f"上一时段 {count_full(row['previous_volume'])} 条", "按项目词典判定", delta, "阅读、播放等合计"]
+    tones = ["", "bad", "warn", ""]
+    return [_tile(*args) for args in zip(TILE_KEYS[:4], labels, values, notes, tones, strict=True)]
+
+
+def surge_tile(surges: int) -> html.Div:
+    """The number of surges found (its own callback: the surge rule is the page's slowest question)."""
+    return _tile(TILE_KEYS[4], "负面激增", str(surges), "周负面条数显著高于前8周", "bad" if surges else "")
 
 
 def _topic_label(code: object) -> str:

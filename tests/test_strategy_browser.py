@@ -134,8 +134,10 @@ def test_opinion_tiles_equal_the_query_and_the_grain_toggle_round_trips(page, li
                            f" return gd && gd.data && gd.data[0].x.length === {months}; }})()", timeout=WAIT)
     for graph in (OpinionPage.VS_CASES, OpinionPage.TOPICS, OpinionPage.AREAS, OpinionPage.SOURCES, OpinionPage.ACCOUNTS):
         _wait_graph(page, graph)
-    expect(page.locator(f"#{OpinionPage.SURGES} li")).to_have_count(
-        len(qo.opinion_surges(demo_engine, city(demo_engine), YEAR)))
+    surges = len(qo.opinion_surges(demo_engine, city(demo_engine), YEAR))
+    expect(page.locator(f"#{OpinionPage.SURGES} li")).to_have_count(surges)
+    _text_is(page, Kpi.VALUE.of("op_surges"), str(surges))  # its own callback, beside the other four tiles
+    assert page.locator(".op-tiles .kpi").count() == 5
     page.wait_for_timeout(400)
     screenshot(page, "strategy-opinion", full_page=True)
 
