@@ -373,6 +373,7 @@ class SumTownshipRepeat(Base):
     township_code: Mapped[str] = mapped_column(CODE, primary_key=True)
     day: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    county_code: Mapped[str] = mapped_column(CODE)  # sum_daily's repeat visits are these rows per county
     repeat_visits: Mapped[int] = mapped_column(Integer, default=0)
 
     __table_args__ = (_CLUSTERED,)

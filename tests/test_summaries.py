@@ -293,12 +293,12 @@ def check_category_days(engine: Engine, cases: list[dict]) -> None:
 
 def check_township_repeats(engine: Engine, cases: list[dict]) -> None:
     """sum_township_repeats, row by row, against the repeat-visit events bucketed by day in Python."""
-    township = {c["id"]: (c["township_code"], c["kind"]) for c in cases}
+    place = {c["id"]: (c["township_code"], c["kind"], c["county_code"]) for c in cases}
     with engine.connect() as conn:
         events = conn.execute(text("SELECT case_id, at FROM case_events WHERE step = 'repeat_visit'")).all()
-        got = {(t, d, k): n for t, d, k, n in conn.execute(text(
-            "SELECT township_code, day, kind, repeat_visits FROM sum_township_repeats"))}
-    want = Counter((*township[case_id][:1], (_ts(at).date() - date(1970, 1, 1)).days, township[case_id][1])
+        got = {(t, d, k, c): n for t, d, k, c, n in conn.execute(text(
+            "SELECT township_code, day, kind, county_code, repeat_visits FROM sum_township_repeats"))}
+    want = Counter((place[case_id][0], (_ts(at).date() - date(1970, 1, 1)).days, *place[case_id][1:])
                    for case_id, at in events)
     assert got == dict(want) and len(got) > 0
 

@@ -127,13 +127,14 @@ def _fill_categories(conn: Connection) -> None:
 
 
 def _fill_township_repeats(conn: Connection) -> None:
-    """sum_township_repeats: the repeat-visit events per day, township and kind (one GROUP BY in SQL)."""
+    """sum_township_repeats: the repeat-visit events per day, township and kind (the one pass over those events;
+    the daily county counts are read back from it)."""
     day = sql_day(conn, EVENTS.c.at).label("day")
-    stmt = (select(CASES.c.township_code, day, CASES.c.kind, func.count())
-            .select_from(EVENTS.join(CASES, CASES.c.id == EVENTS.c.case_id))
-            .where(EVENTS.c.step == str(Step.REPEAT_VISIT)).group_by(CASES.c.township_code, "day", CASES.c.kind))
-    conn.execute(SumTownshipRepeat.__table__.insert().from_select(["township_code", "day", "kind", "repeat_visits"],
-                                                                  stmt))
+    keys = (CASES.c.township_code, day, CASES.c.kind, CASES.c.county_code)
+    stmt = (select(*keys, func.count()).select_from(EVENTS.join(CASES, CASES.c.id == EVENTS.c.case_id))
+            .where(EVENTS.c.step == str(Step.REPEAT_VISIT)).group_by(*keys))
+    conn.execute(SumTownshipRepeat.__table__.insert().from_select(
+        ["township_code", "day", "kind", "county_code", "repeat_visits"], stmt))
 
 
 def _fill_facts(conn: Connection) -> None:
@@ -222,15 +223,15 @@ def _red_cards_by_township(conn: Connection) -> list[tuple]:
 
 
 def _event_counts(conn: Connection) -> list[tuple]:
-    """(day, county, kind, repeat visits, blue, yellow, red cards issued) per day, from events and cards."""
-    visits = (select(sql_day(conn, EVENTS.c.at).label("day"), CASES.c.county_code, CASES.c.kind, func.count())
-              .select_from(EVENTS.join(CASES, CASES.c.id == EVENTS.c.case_id))
-              .where(EVENTS.c.step == str(Step.REPEAT_VISIT)).group_by("day", CASES.c.county_code, CASES.c.kind))
+    """(day, county, kind, repeat visits, blue, yellow, red cards issued) per day, from the township repeat
+    visits (filled first) and the cards."""
+    t = SumTownshipRepeat.__table__.c
+    visits = select(t.day, t.county_code, t.kind, func.sum(t.repeat_visits)).group_by(t.day, t.county_code, t.kind)
     colors = [func.sum(case((CARDS.c.color == str(c), 1), else_=0)) for c in CARD_ORDER]
     cards = (select(sql_day(conn, CARDS.c.issued_at).label("day"), CASES.c.county_code, CASES.c.kind, *colors)
              .select_from(CARDS.join(CASES, CASES.c.id == CARDS.c.case_id))
              .group_by("day", CASES.c.county_code, CASES.c.kind))
-    rows = [(d, county, kind, n, 0, 0, 0) for d, county, kind, n in conn.execute(visits)]
+    rows = [(d, county, kind, int(n), 0, 0, 0) for d, county, kind, n in conn.execute(visits)]
     rows += [(d, county, kind, 0, *map(int, counts)) for d, county, kind, *counts in conn.execute(cards)]
     return rows
 

@@ -40,6 +40,7 @@ def upgrade() -> None:
         sa.Column("township_code", sa.String(length=15), nullable=False),
         sa.Column("day", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("county_code", sa.String(length=15), nullable=False),
         sa.Column("repeat_visits", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("township_code", "day", "kind"),
         sqlite_with_rowid=False,
