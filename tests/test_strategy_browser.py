@@ -36,6 +36,14 @@ def _graph_data(page, graph_id: str, expr: str):
                          f"return gd && gd.data ? {expr} : null; }})()")
 
 
+def _wait_traces(page, graph_id: str, condition: str) -> None:
+    """Until `condition` (JS over `gd`) holds for the graph. A graph first plots an empty figure, so a trace the
+    condition names may not exist yet: that is "not yet", not an error thrown into the page."""
+    page.wait_for_function(f"(() => {{ const gd = document.querySelector('#{graph_id} .js-plotly-plot');"
+                           f" try {{ return !!(gd && gd.data && ({condition})); }} catch (e) {{ return false; }} }})()",
+                           timeout=WAIT)
+
+
 def _wait_graph(page, graph_id: str) -> None:
     page.wait_for_function(f"document.querySelector('#{graph_id} .js-plotly-plot')?.data?.length > 0", timeout=WAIT)
 
@@ -80,14 +88,11 @@ def test_campaign_row_click_shows_its_targets_and_comparison(page, live_server, 
     _text_is(page, CampaignsPage.TITLE, "大排查大起底大化解")
     targets = qc.campaign_targets(demo_engine, area, "dpc").set_index("metric")
     found = count_full(targets.loc["found", "actual"])
-    page.wait_for_function(f"(() => {{ const gd = document.querySelector('#{CampaignsPage.TARGETS} .js-plotly-plot');"
-                           f" return gd && gd.data && gd.data[0].text && gd.data[0].text[0].startsWith('{found} 件'); }})()",
-                           timeout=WAIT)
+    _wait_traces(page, CampaignsPage.TARGETS, f"gd.data[0].text[0].startsWith('{found} 件')")
     phases = qc.before_after(demo_engine, area, "dpc")
     first_rate = f"{phases['rate'].iloc[0]:.1f}%"
-    page.wait_for_function(f"(() => {{ const gd = document.querySelector('#{CampaignsPage.BEFORE_AFTER} .js-plotly-plot');"
-                           f" return gd && gd.data && gd.data[1].text && gd.data[1].text[0] === '{first_rate}'"
-                           f" && gd.data[0].x.length === {len(phases)}; }})()", timeout=WAIT)
+    _wait_traces(page, CampaignsPage.BEFORE_AFTER,
+                 f"gd.data[1].text[0] === '{first_rate}' && gd.data[0].x.length === {len(phases)}")
     rates = _graph_data(page, CampaignsPage.BEFORE_AFTER, "Array.from(gd._fullData[1].y)")
     assert rates == pytest.approx(list(phases["rate"]))
     _wait_graph(page, CampaignsPage.TIMELINE)
@@ -130,8 +135,7 @@ def test_opinion_tiles_equal_the_query_and_the_grain_toggle_round_trips(page, li
     _text_is(page, Kpi.VALUE.of("op_volume"), count_full(kpis["volume"]))
     _text_is(page, Kpi.VALUE.of("op_negative_share"), percent(kpis["negative_share"], 1))
     months = len(buckets(YEAR, Grain.MONTH))
-    page.wait_for_function(f"(() => {{ const gd = document.querySelector('#{OpinionPage.VOLUME} .js-plotly-plot');"
-                           f" return gd && gd.data && gd.data[0].x.length === {months}; }})()", timeout=WAIT)
+    _wait_traces(page, OpinionPage.VOLUME, f"gd.data[0].x.length === {months}")
     for graph in (OpinionPage.VS_CASES, OpinionPage.TOPICS, OpinionPage.AREAS, OpinionPage.SOURCES, OpinionPage.ACCOUNTS):
         _wait_graph(page, graph)
     surges = len(qo.opinion_surges(demo_engine, city(demo_engine), YEAR))
@@ -144,14 +148,11 @@ def test_opinion_tiles_equal_the_query_and_the_grain_toggle_round_trips(page, li
     page.get_by_role("button", name="按周").click()
     page.wait_for_function("location.search.includes('grain=week')", timeout=WAIT)
     weeks = len(buckets(YEAR, Grain.WEEK))
-    page.wait_for_function(f"(() => {{ const gd = document.querySelector('#{OpinionPage.VS_CASES} .js-plotly-plot');"
-                           f" return gd && gd.data && gd.data[0].x.length === {weeks} && gd.data[2].x.length === {weeks}; }})()",
-                           timeout=WAIT)
+    _wait_traces(page, OpinionPage.VS_CASES, f"gd.data[0].x.length === {weeks} && gd.data[2].x.length === {weeks}")
     expect(page.get_by_role("button", name="按周")).to_have_class(re.compile(r"\bactive\b"))
     page.go_back()
     page.wait_for_function("!location.search.includes('grain=')", timeout=WAIT)
-    page.wait_for_function(f"(() => {{ const gd = document.querySelector('#{OpinionPage.VOLUME} .js-plotly-plot');"
-                           f" return gd && gd.data && gd.data[0].x.length === {months}; }})()", timeout=WAIT)
+    _wait_traces(page, OpinionPage.VOLUME, f"gd.data[0].x.length === {months}")
 
 
 def test_the_indicator_wall_screen_fills_the_canvas_and_hides_the_shell(page, live_server, demo_engine) -> None:
