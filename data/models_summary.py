@@ -72,7 +72,7 @@ class SumCase(Base):
         Index("ix_sum_cases_county_reported", *REPORTED_INDEX),
         Index("ix_sum_cases_closed", "closed_day"),
         Index("ix_sum_cases_county_closed", *CLOSED_INDEX),
-        # A campaign's cases: a few (kind, category) pairs over its windows, index-only (data.queries.campaigns).
+        # No reader since migration 0011 (campaigns read sum_category_days); kept until a migration drops it.
         Index("ix_sum_cases_category", *CATEGORY_INDEX),
         _CLUSTERED,
     )
