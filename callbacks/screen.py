@@ -106,7 +106,10 @@ def _register_kiosk(app: Dash) -> None:
         stop = next_kiosk_stop(pathname, search, pages)
         if stop is None:
             raise PreventUpdate
-        return stop
+        # An unchanged query string is not re-sent: every callback of the page being left listens to it, and the
+        # renderer could still run one of them after the next page replaced the layout (a console ReferenceError).
+        target, query = stop
+        return target, no_update if query == search else query
 
 
 def register(app: Dash) -> None:

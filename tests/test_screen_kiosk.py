@@ -53,3 +53,12 @@ def test_config_defaults_and_environment() -> None:
         Config.from_env({"KIOSK_SECONDS": "soon"})
     with pytest.raises(ConfigError, match="KIOSK_PAGES"):
         Config.from_env({"KIOSK_PAGES": "screen,map"})
+
+
+def test_a_well_formed_kiosk_query_comes_back_unchanged() -> None:
+    """`rotate` re-sends the query string only when it changed: re-sending it re-ran the callbacks of the page
+    being left, and one could run after the next page had replaced the layout (a console ReferenceError)."""
+    for search in ("?kiosk=1", "?area=321322&kiosk=1", "?area=321322&from=2023-01-01&to=2023-12-31&kiosk=1"):
+        assert next_kiosk_stop("/screen", search, PAGES) == ("/map", search)
+    assert next_kiosk_stop("/screen", "?area=321322", PAGES) is None
+    assert next_kiosk_stop("/screen", "?area=321322&kiosk=0", PAGES) is None
