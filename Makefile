@@ -24,7 +24,7 @@ PYTEST_TIMEOUT ?= 900
 # Debian packages the browser/PDF/CJK-rendering tests rely on.
 SYSTEM_PACKAGES := chromium chromium-driver fonts-noto-cjk poppler-utils
 
-.PHONY: help demo test lint bench clean system-deps serve-prod migrate
+.PHONY: plotly-bundle help demo test lint bench clean system-deps serve-prod migrate
 
 help:
 	@echo "make demo   - install runtime deps, build the demo DB if missing, serve on http://$(HOST):$(PORT)/"
@@ -34,6 +34,7 @@ help:
 	@echo "make serve-prod - gunicorn with several workers (needs DATABASE_URL, SECRET_KEY; REDIS_URL optional)"
 	@echo "make migrate    - apply database migrations (alembic upgrade head)"
 	@echo "make clean  - remove instance/*.sqlite and artifacts/"
+	@echo "make plotly-bundle - rebuild dashboard/vendor/plotly-custom.min.js (needs Node.js and the npm registry)"
 
 $(PY):
 	@if [ -z "$(PYTHON)" ]; then echo "error: neither python3.11 nor python3 found" >&2; exit 1; fi
@@ -92,6 +93,11 @@ lint: $(DEV_STAMP)
 BENCH_ARGS ?=
 bench: $(DEV_STAMP)
 	$(PY) -m bench $(BENCH_ARGS)
+
+# The partial plotly.js the graphs draw with is committed; rebuild it after changing frontend/plotly/traces.json
+# (tests/test_plotly_bundle.py says when). Only this target needs Node.js: the app and its tests do not.
+plotly-bundle:
+	cd frontend/plotly && npm ci --no-audit --no-fund && npm run build
 
 clean:
 	rm -f instance/*.sqlite instance/*.sqlite.tmp

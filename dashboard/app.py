@@ -20,7 +20,7 @@ from dash.development.base_component import Component
 from callbacks import exports as export_callbacks
 from callbacks import filters as filter_callbacks
 from callbacks import shell as shell_callbacks
-from dashboard import admin, auth, geo_routes, import_admin, indicator_admin, ops
+from dashboard import admin, auth, geo_routes, import_admin, indicator_admin, ops, plotly_bundle
 from dashboard.charts import chart_specs
 from dashboard.config import Config
 from dashboard.context import EXTENSION_KEY, Services
@@ -57,6 +57,7 @@ def create_app(config: Config) -> Dash:
     config.ensure_sqlite_dir()
     engine = make_engine(config.database_url)
     register_templates()
+    plotly_digest = plotly_bundle.bundle_digest()
     app = Dash(
         __name__,
         assets_folder=str(ASSETS),
@@ -64,6 +65,7 @@ def create_app(config: Config) -> Dash:
         title=f"宿迁市{TITLE_SUFFIX}",
         update_title=None,
         suppress_callback_exceptions=True,
+        meta_tags=[plotly_bundle.meta_tag(plotly_digest)],
     )
     app.server.config.update(SECRET_KEY=config.secret_key, DEBUG=config.debug)
     app.server.json.ensure_ascii = False  # Chinese error messages stay readable
@@ -86,6 +88,7 @@ def create_app(config: Config) -> Dash:
     filter_callbacks.register(app)
     export_callbacks.register(app)
     geo_routes.register(app.server)
+    plotly_bundle.register(app.server, plotly_digest)
     admin.register(app.server)
     import_admin.register(app.server)
     indicator_admin.register(app.server)

@@ -42,8 +42,8 @@ from data.accounts import (
 )
 from data.filters import AreaRef, find_area
 
-PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/_favicon.ico", "/favicon.ico", "/healthz", "/readyz",
-                   "/login")
+PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/vendor/", "/_favicon.ico", "/favicon.ico", "/healthz",
+                   "/readyz", "/login")
 GENERIC_LOGIN_ERROR = "用户名或密码错误"
 THROTTLE_MESSAGE = "登录失败次数过多，请 15 分钟后再试"
 

@@ -12,8 +12,11 @@ import numpy as np
 import pytest
 from browser_helpers import PageWatch, login, screenshot
 from PIL import Image
+from plotly.offline import get_plotlyjs_version
 from server_helpers import running_server
+from test_plotly_bundle import bundled_traces
 
+from dashboard import plotly_bundle
 from dashboard.formatting import count_full, percent
 from dashboard.ids import Kpi, ScreenPage
 from data.filters import Period, city
@@ -84,6 +87,20 @@ def test_screen_at_1080(page, live_server, demo_engine) -> None:
     assert page.locator(f"#{ScreenPage.RED_LIST} li").count() >= 8
     assert page.locator(f"#{ScreenPage.EXIT}").is_visible()  # not a kiosk: a way back
     screenshot(page, "screen-1080")
+
+
+def test_graphs_draw_with_the_partial_plotly_bundle(page, live_server, demo_engine) -> None:
+    """dcc.Graph loads the small bundle (preloaded, under its digest), never Dash's full plotly.min.js."""
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
+    open_screen(page, live_server, demo_engine)
+    check_map_drawn(page)
+    url = plotly_bundle.bundle_url(plotly_bundle.bundle_digest())
+    assert [u for u in requested if u.endswith(url)], requested
+    assert not [u for u in requested if "plotly.min.js" in u]
+    registered = set(page.evaluate("Object.keys(window.Plotly.PlotSchema.get().traces)"))
+    assert registered == {"scatter", *bundled_traces()}
+    assert page.evaluate("window.Plotly.version") == get_plotlyjs_version()
 
 
 @pytest.fixture
