@@ -100,7 +100,7 @@ class GridWorker(Base):
 
 
 # What the backlog pages read of a closed backlog case, so that their counts never touch the table.
-BACKLOG_INDEX = ("kind", "closed_at", "county_code", "township_code", "backlog_color", "backlog_origin")
+BACKLOG_INDEX = ("kind", "closed_at", "county_code", "township_code", "backlog_color", "backlog_origin", "village_code")
 # What `difficult_resolved` reads of a closed difficult case (about 5% of the cases), index-only; led by the
 # county so that a county's count is one range (the planner would otherwise take the county's case index).
 DIFFICULT_INDEX = ("county_code", "closed_at", "township_code", "outcome")

@@ -25,8 +25,6 @@ from data.models import CODE, Base
 # SQLite: store rows in primary-key order (the key is the index every query range-scans).
 _CLUSTERED = {"sqlite_with_rowid": False}
 REPORTED_INDEX = ("county_code", "reported_day", "township_code", "kind", "repeat_petition")
-CATEGORY_INDEX = ("kind", "category", "reported_day", "county_code", "township_code", "closed_day", "outcome",
-                  "reported_month")
 CLOSED_INDEX = ("county_code", "closed_day", "township_code", "kind", "outcome")
 
 
@@ -72,8 +70,6 @@ class SumCase(Base):
         Index("ix_sum_cases_county_reported", *REPORTED_INDEX),
         Index("ix_sum_cases_closed", "closed_day"),
         Index("ix_sum_cases_county_closed", *CLOSED_INDEX),
-        # No reader since migration 0011 (campaigns read sum_category_days); kept until a migration drops it.
-        Index("ix_sum_cases_category", *CATEGORY_INDEX),
         _CLUSTERED,
     )
 
