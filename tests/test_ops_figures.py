@@ -214,3 +214,21 @@ def test_review_list_says_how_many_more() -> None:
 def test_key_dates_without_a_key_date() -> None:
     review = KeyDateReview(None, None, pd.DataFrame(), pd.DataFrame(columns=["id"]))
     assert fa.key_dates_title(review) == "所选时段内没有重大节点" and is_empty(fa.key_dates_figure(review))
+
+
+@pytest.mark.parametrize(("widths", "gap", "share_y"), [((0.5, 0.5), 0.12, False), ((0.55, 0.45), 0.03, True)])
+def test_two_panels_lays_out_axes_like_make_subplots(widths, gap, share_y) -> None:
+    from plotly.subplots import make_subplots
+
+    from layouts.figures.common import two_panels
+
+    ref = make_subplots(rows=1, cols=2, column_widths=list(widths), horizontal_spacing=gap, shared_yaxes=share_y)
+    fig = two_panels([go.Bar(x=[1], y=[2])], [go.Bar(x=[3], y=[4])], {"xaxis2": {"title": {"text": "右"}}},
+                     widths=widths, gap=gap, share_y=share_y)
+    for axis in ("xaxis", "xaxis2"):
+        assert fig.layout[axis].domain == pytest.approx(ref.layout[axis].domain)
+        assert fig.layout[axis].anchor == ref.layout[axis].anchor
+    assert fig.layout.yaxis2.anchor == "x2" and fig.layout.yaxis2.matches == ref.layout.yaxis2.matches
+    assert fig.layout.yaxis2.showticklabels == ref.layout.yaxis2.showticklabels
+    assert fig.layout.xaxis2.title.text == "右"  # the caller's settings are merged, not replaced
+    assert (fig.data[0].xaxis, fig.data[1].xaxis, fig.data[1].yaxis) in ((None, "x2", "y2"), ("x", "x2", "y2"))

@@ -9,10 +9,9 @@ from datetime import datetime
 import pandas as pd
 import plotly.graph_objects as go
 from dash import html
-from plotly.subplots import make_subplots
 
 from dashboard.formatting import count_full, date_cn, percent
-from dashboard.theme import ACCENT, BACKLOG_COLORS, DARK_TEMPLATE, SMALL_SAMPLE, TEXT
+from dashboard.theme import ACCENT, BACKLOG_COLORS, SMALL_SAMPLE, TEXT
 from data.queries.backlog import COLORS, ORIGINS, CaseHistory
 from data.queries.supervision import SupervisionDetail
 from data.rules import SMALL_SAMPLE_MIN
@@ -28,7 +27,7 @@ from data.vocab import (
     Status,
     Step,
 )
-from layouts.figures.common import base_figure, empty_figure
+from layouts.figures.common import base_figure, empty_figure, two_panels
 
 FONT = 15
 COLOR_NAMES = {c: BACKLOG_COLOR_LABELS[BacklogColor(c)] for c in COLORS}
@@ -47,18 +46,27 @@ def month_axis(fig: go.Figure, months: int, bars: bool = True) -> go.Figure:
     return fig
 
 
-def count_axis(fig: go.Figure, top: float, axis: str = "x", **where) -> go.Figure:
+def count_ticks(top: float) -> dict:
     """Whole-number ticks: every unit for small counts (no "0.5 件", no repeated labels)."""
-    settings = {"tickformat": ",d", "rangemode": "tozero"}
+    settings: dict = {"tickformat": ",d", "rangemode": "tozero"}
     if top <= 10:
         settings["dtick"] = 1
-    (fig.update_xaxes if axis == "x" else fig.update_yaxes)(**settings, **where)
+    return settings
+
+
+def count_axis(fig: go.Figure, top: float, axis: str = "x", **where) -> go.Figure:
+    """`count_ticks` on the figure's x or y axes (those `where` selects)."""
+    (fig.update_xaxes if axis == "x" else fig.update_yaxes)(**count_ticks(top), **where)
     return fig
 
 
+def _compact_layout(left: int = 56, bottom: int = 44, top: int = 36) -> dict:
+    return {"margin": {"l": left, "r": 16, "t": top, "b": bottom}, "font": {"size": FONT},
+            "legend": {"orientation": "h", "y": 1.02, "x": 0, "yanchor": "bottom"}}
+
+
 def _compact(fig: go.Figure, left: int = 56, bottom: int = 44, top: int = 36) -> go.Figure:
-    fig.update_layout(margin={"l": left, "r": 16, "t": top, "b": bottom}, font={"size": FONT},
-                      legend={"orientation": "h", "y": 1.02, "x": 0, "yanchor": "bottom"})
+    fig.update_layout(**_compact_layout(left, bottom, top))
     return fig
 
 
@@ -85,23 +93,21 @@ def origin_figure(frame: pd.DataFrame) -> go.Figure:
     by color (frame from `backlog_by_origin`)."""
     if int(frame[["on_board", "resolved"]].to_numpy().sum()) == 0:
         return empty_figure("所选区域和时段内没有信访积案")
-    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.12)
-    fig.update_layout(template=DARK_TEMPLATE)
     names = [ORIGIN_NAMES[o] for o in ORIGINS]
-    for col, measure in ((1, "on_board"), (2, "resolved")):
+    panels: dict[str, list] = {}
+    for measure in ("on_board", "resolved"):
+        panels[measure] = []
         for c in COLORS:
             part = frame[frame["color"] == c].set_index("origin").reindex(ORIGINS)
-            fig.add_trace(go.Bar(x=names, y=part[measure], name=COLOR_NAMES[c], marker_color=FILL[c],
-                                 legendgroup=c, showlegend=col == 1, customdata=[c] * len(names),
-                                 hovertemplate="%{x} · " + COLOR_NAMES[c] + "<br>%{y:,} 件<extra></extra>"),
-                          row=1, col=col)
-    fig.update_layout(barmode="stack")
-    fig.update_xaxes(title_text="时段末在办", row=1, col=1)
-    fig.update_xaxes(title_text="期内化解", row=1, col=2)
-    board = frame.groupby("origin")["on_board"].sum().max()
-    count_axis(fig, float(board), "y", row=1, col=1)
-    count_axis(fig, float(frame.groupby("origin")["resolved"].sum().max()), "y", row=1, col=2)
-    return _compact(fig, left=48, bottom=64)
+            panels[measure].append(go.Bar(
+                x=names, y=part[measure], name=COLOR_NAMES[c], marker_color=FILL[c], legendgroup=c,
+                showlegend=measure == "on_board", customdata=[c] * len(names),
+                hovertemplate="%{x} · " + COLOR_NAMES[c] + "<br>%{y:,} 件<extra></extra>"))
+    tops = frame.groupby("origin")[["on_board", "resolved"]].sum().max()
+    return two_panels(panels["on_board"], panels["resolved"], {
+        "barmode": "stack", **_compact_layout(left=48, bottom=64),
+        "xaxis": {"title": {"text": "时段末在办"}}, "xaxis2": {"title": {"text": "期内化解"}},
+        "yaxis": count_ticks(float(tops["on_board"])), "yaxis2": count_ticks(float(tops["resolved"]))})
 
 
 def area_figure(frame: pd.DataFrame, child_label: str) -> go.Figure:
@@ -112,23 +118,19 @@ def area_figure(frame: pd.DataFrame, child_label: str) -> go.Figure:
     if int(frame[["on_board", "resolved"]].to_numpy().sum()) == 0:
         return empty_figure("所选区域和时段内没有信访积案")
     rows = frame.head(15).iloc[::-1]
-    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, column_widths=[0.55, 0.45], horizontal_spacing=0.03)
-    fig.update_layout(template=DARK_TEMPLATE)
-    for c in COLORS:
-        fig.add_trace(go.Bar(y=rows["name"], x=rows[c], orientation="h", name=COLOR_NAMES[c], marker_color=FILL[c],
-                             customdata=rows["code"], hovertemplate="%{y} · " + COLOR_NAMES[c]
-                             + " %{x:,} 件<extra></extra>"), row=1, col=1)
-    fig.add_trace(go.Bar(y=rows["name"], x=rows["resolved"], orientation="h", name="期内化解", marker_color=ACCENT,
-                         customdata=rows["code"], text=[count_full(v) for v in rows["resolved"]],
-                         textposition="outside", cliponaxis=False,
-                         hovertemplate="%{y}<br>期内化解 %{x:,} 件<extra></extra>"), row=1, col=2)
-    fig.update_layout(barmode="stack", clickmode="event", showlegend=True)
-    count_axis(fig, float(rows["on_board"].max()), "x", row=1, col=1)
-    fig.update_xaxes(title_text=f"时段末在办（按{child_label}）", row=1, col=1)
+    board = [go.Bar(y=rows["name"], x=rows[c], orientation="h", name=COLOR_NAMES[c], marker_color=FILL[c],
+                    customdata=rows["code"], hovertemplate="%{y} · " + COLOR_NAMES[c] + " %{x:,} 件<extra></extra>")
+             for c in COLORS]
+    resolved = go.Bar(y=rows["name"], x=rows["resolved"], orientation="h", name="期内化解", marker_color=ACCENT,
+                      customdata=rows["code"], text=[count_full(v) for v in rows["resolved"]],
+                      textposition="outside", cliponaxis=False,
+                      hovertemplate="%{y}<br>期内化解 %{x:,} 件<extra></extra>")
     top = max(float(rows["resolved"].max()), 1.0)
-    count_axis(fig, top * 1.25, "x", row=1, col=2)
-    fig.update_xaxes(title_text="期内化解", range=[0, top * 1.25], row=1, col=2)
-    return _compact(fig, left=110, bottom=64)
+    return two_panels(board, [resolved], {
+        "barmode": "stack", "clickmode": "event", "showlegend": True, **_compact_layout(left=110, bottom=64),
+        "xaxis": {**count_ticks(float(rows["on_board"].max())), "title": {"text": f"时段末在办（按{child_label}）"}},
+        "xaxis2": {**count_ticks(top * 1.25), "title": {"text": "期内化解"}, "range": [0, top * 1.25]}},
+        widths=(0.55, 0.45), gap=0.03, share_y=True)
 
 
 def assessment_figure(frame: pd.DataFrame) -> go.Figure:

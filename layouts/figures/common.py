@@ -23,3 +23,21 @@ def empty_figure(message: str = "所选条件下暂无数据", title: str | None
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return fig
+
+
+def two_panels(left: list, right: list, layout: dict, *, widths: tuple[float, float] = (0.5, 0.5),
+               gap: float = 0.12, share_y: bool = False) -> go.Figure:
+    """Two charts side by side (axes x/y and x2/y2) in one constructor, the layout of make_subplots(1, 2).
+
+    make_subplots and add_trace(row=, col=) cost about 10 ms per figure; this builds the same axes directly.
+    `layout` may carry xaxis, xaxis2, yaxis, yaxis2 settings; they are merged with the panel domains.
+    """
+    split = (1 - gap) * widths[0] / (widths[0] + widths[1])
+    axes = {"xaxis": {"domain": [0.0, split], "anchor": "y"}, "xaxis2": {"domain": [split + gap, 1.0], "anchor": "y2"},
+            "yaxis": {"anchor": "x"}, "yaxis2": {"anchor": "x2"}}
+    if share_y:
+        axes["yaxis2"].update(matches="y", showticklabels=False)
+    merged = {**layout, **{k: {**v, **layout.get(k, {})} for k, v in axes.items()}}
+    for trace in right:
+        trace.update(xaxis="x2", yaxis="y2")
+    return go.Figure(data=[*left, *right], layout={"template": DARK_TEMPLATE, **merged})
