@@ -35,6 +35,9 @@ PERIOD = {Grain.WEEK: {"xperiod": 7 * 24 * 3600 * 1000, "xperiod0": "2021-01-04"
           Grain.MONTH: {"xperiod": "M1", "xperiodalignment": "middle"}}
 
 
+VS_GAP = 0.08  # between the opinion and the intake panels of vs_cases_figure
+
+
 def _share_text(share: float) -> str:
     return "—" if share is None or math.isnan(share) else f"{share:.1f}%"
 
@@ -64,26 +67,34 @@ def volume_figure(frame: pd.DataFrame, grain: Grain) -> go.Figure:
 
 
 def vs_cases_figure(frame: pd.DataFrame, grain: Grain) -> go.Figure:
-    """Opinion (top) and case intake (bottom) of the same area, kinds and buckets on one shared time axis."""
+    """Opinion (top) and case intake (bottom) of the same area, kinds and buckets on one shared time axis.
+
+    Built in one constructor with the axes make_subplots(rows=2, shared_xaxes=True) would give (it cost
+    about 10 ms more per figure).
+    """
     if frame.empty:
         return empty_figure("所选条件下没有数据")
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.5, 0.5],
-                        subplot_titles=("舆情（条）", "案件受理（件）"))
-    fig.update_layout(template=DARK_TEMPLATE)
-    fig.add_trace(go.Scatter(x=frame["bucket"], y=frame["volume"], name="舆情总量", mode="lines",
-                             line={"color": ACCENT, "width": 2.5}, fill="tozeroy", fillcolor="rgba(46,199,255,0.15)",
-                             **PERIOD[grain],
-                             hovertemplate=BUCKET_HOVER[grain] + "<br>舆情 %{y:,} 条<extra></extra>"), row=1, col=1)
-    fig.add_trace(go.Scatter(x=frame["bucket"], y=frame["negative"], name="负面舆情", mode="lines",
-                             line={"color": BAD, "width": 2}, **PERIOD[grain],
-                             hovertemplate=BUCKET_HOVER[grain] + "<br>负面 %{y:,} 条<extra></extra>"), row=1, col=1)
-    fig.add_trace(go.Bar(x=frame["bucket"], y=frame["intake"], name="案件受理", marker={"color": MUTED}, **PERIOD[grain],
-                         hovertemplate=BUCKET_HOVER[grain] + "<br>受理 %{y:,} 件<extra></extra>"), row=2, col=1)
-    fig.update_layout(legend={"orientation": "h", "y": 1.22, "x": 0.3}, margin={"l": 56, "r": 16, "t": 56, "b": 36},
-                      bargap=0.15, hovermode="x unified")
-    fig.update_annotations(font={"size": 13, "color": MUTED}, x=0, xanchor="left")
-    fig.update_xaxes(tickformat="%Y年%-m月", row=2, col=1)
-    return fig
+    top = [go.Scatter(x=frame["bucket"], y=frame["volume"], name="舆情总量", mode="lines",
+                      line={"color": ACCENT, "width": 2.5}, fill="tozeroy", fillcolor="rgba(46,199,255,0.15)",
+                      **PERIOD[grain], hovertemplate=BUCKET_HOVER[grain] + "<br>舆情 %{y:,} 条<extra></extra>",
+                      xaxis="x", yaxis="y"),
+           go.Scatter(x=frame["bucket"], y=frame["negative"], name="负面舆情", mode="lines",
+                      line={"color": BAD, "width": 2}, **PERIOD[grain],
+                      hovertemplate=BUCKET_HOVER[grain] + "<br>负面 %{y:,} 条<extra></extra>", xaxis="x", yaxis="y")]
+    bottom = go.Bar(x=frame["bucket"], y=frame["intake"], name="案件受理", marker={"color": MUTED}, **PERIOD[grain],
+                    hovertemplate=BUCKET_HOVER[grain] + "<br>受理 %{y:,} 件<extra></extra>", xaxis="x2", yaxis="y2")
+    split = (1 - VS_GAP) / 2
+    titles = [{"text": text, "x": 0, "xanchor": "left", "xref": "paper", "y": y, "yanchor": "bottom", "yref": "paper",
+               "showarrow": False, "font": {"size": 13, "color": MUTED}}
+              for text, y in (("舆情（条）", 1.0), ("案件受理（件）", split))]
+    return go.Figure(data=[*top, bottom], layout={
+        "template": DARK_TEMPLATE, "annotations": titles,
+        "xaxis": {"anchor": "y", "domain": [0.0, 1.0], "matches": "x2", "showticklabels": False},
+        "yaxis": {"anchor": "x", "domain": [split + VS_GAP, 1.0]},
+        "xaxis2": {"anchor": "y2", "domain": [0.0, 1.0], "tickformat": "%Y年%-m月"},
+        "yaxis2": {"anchor": "x2", "domain": [0.0, split]},
+        "legend": {"orientation": "h", "y": 1.22, "x": 0.3}, "margin": {"l": 56, "r": 16, "t": 56, "b": 36},
+        "bargap": 0.15, "hovermode": "x unified"})
 
 
 def topics_figure(topics: pd.DataFrame) -> go.Figure:
