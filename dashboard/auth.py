@@ -26,6 +26,7 @@ from flask import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
+from dashboard import plotly_bundle
 from dashboard.context import remember, services
 from data.accounts import (
     EXPORT_ROLES,
@@ -42,8 +43,8 @@ from data.accounts import (
 )
 from data.filters import AreaRef, find_area
 
-PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/vendor/", "/_favicon.ico", "/favicon.ico", "/healthz",
-                   "/readyz", "/login")
+PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", plotly_bundle.URL_PREFIX, "/_favicon.ico", "/favicon.ico",
+                   "/healthz", "/readyz", "/login")
 GENERIC_LOGIN_ERROR = "用户名或密码错误"
 THROTTLE_MESSAGE = "登录失败次数过多，请 15 分钟后再试"
 

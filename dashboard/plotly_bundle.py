@@ -16,8 +16,8 @@ from pathlib import Path
 from flask import Flask, Response, abort
 
 BUNDLE = Path(__file__).resolve().parent / "vendor" / "plotly-custom.min.js"
-ROUTE = "/vendor/plotly-<tag>.min.js"
-URL_PREFIX = "/vendor/"
+URL_PREFIX = "/vendor/"  # public, like /assets/ (dashboard.auth)
+ROUTE = URL_PREFIX + "plotly-<tag>.min.js"
 META_NAME = "plotly-bundle"
 
 

@@ -30,7 +30,8 @@ def two_panels(left: list, right: list, layout: dict, *, widths: tuple[float, fl
     """Two charts side by side (axes x/y and x2/y2) in one constructor, the layout of make_subplots(1, 2).
 
     make_subplots and add_trace(row=, col=) cost about 10 ms per figure; this builds the same axes directly.
-    `layout` may carry xaxis, xaxis2, yaxis, yaxis2 settings; they are merged with the panel domains.
+    `layout` may carry xaxis, xaxis2, yaxis, yaxis2 settings; they are merged with the panel domains. The
+    `right` traces are moved onto x2/y2 in place.
     """
     split = (1 - gap) * widths[0] / (widths[0] + widths[1])
     axes = {"xaxis": {"domain": [0.0, split], "anchor": "y"}, "xaxis2": {"domain": [split + gap, 1.0], "anchor": "y2"},
