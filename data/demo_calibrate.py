@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from data import published
-from data.vocab import CATEGORIES, BacklogColor, BacklogOrigin, Kind, Mode, Outcome, Status
+from data.vocab import CATEGORIES, RESOLVED_OUTCOMES, BacklogColor, BacklogOrigin, Kind, Mode, Outcome, Status
 
 DUE_DAYS = {Kind.DISPUTE: 15, Kind.PETITION: 60, Kind.SECURITY: 7, Kind.HAZARD: 10}
 
@@ -163,7 +163,7 @@ def _set_flag_count(cases: pd.DataFrame, rng: np.random.Generator, rows: np.ndar
 def _difficult(cases: pd.DataFrame, rng: np.random.Generator, target: int) -> None:
     """Difficult cases (会办 or 提级) resolved by the centers: exactly `target` in the published window."""
     heavy = np.isin(cases["mode"].to_numpy(), [Mode.JOINT, Mode.ESCALATED])
-    resolved = cases["outcome"].isin([str(Outcome.SUCCESS), str(Outcome.RESOLVED)]).to_numpy()
+    resolved = cases["outcome"].isin(RESOLVED_OUTCOMES).to_numpy()
     in_window = _between(cases["closed_at"], published.DIFFICULT_WINDOW)
     duration = (cases["closed_at"] - cases["reported_at"]).dt.total_seconds().fillna(0).to_numpy() + 3600
     pool = np.flatnonzero(heavy & resolved & in_window)

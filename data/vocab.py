@@ -119,6 +119,9 @@ class Outcome(StrEnum):
     REFERRED = "referred"
 
 
+# 化解: the outcomes that count as a dispute resolved (mediated, or closed as resolved) — every 化解 count uses it.
+RESOLVED_OUTCOMES = (str(Outcome.SUCCESS), str(Outcome.RESOLVED))
+
 OUTCOME_LABELS = {
     Outcome.SUCCESS: "调解成功",
     Outcome.FAILURE: "调解不成功",

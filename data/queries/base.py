@@ -39,10 +39,9 @@ from data.filters import AreaRef, Period, kind_clause
 from data.models import Case
 from data.models_summary import SumCase, SumDaily, SumStanding, SumTownship
 from data.summaries import day_number, split_months, standing_day, summaries_fresh
-from data.vocab import LEVEL_ORDER, Level, Outcome
+from data.vocab import LEVEL_ORDER, RESOLVED_OUTCOMES, Level, Outcome
 
 CASES = Case.__table__
-RESOLVED_OUTCOMES = (str(Outcome.SUCCESS), str(Outcome.RESOLVED))
 DAILY = SumDaily.__table__
 STANDING = SumStanding.__table__
 FACTS = SumCase.__table__

@@ -33,9 +33,8 @@ from data.models_summary import SumCategoryDay
 from data.queries.base import CASES, FACTS, Grain, as_date, bucket_start
 from data.queries.resolution import buckets
 from data.summaries import day_number, from_day_number, summaries_fresh
-from data.vocab import Level, Outcome
+from data.vocab import RESOLVED_OUTCOMES, Level
 
-RESOLVED = (str(Outcome.SUCCESS), str(Outcome.RESOLVED))
 CELLS = SumCategoryDay.__table__
 PHASES = ("before", "during", "after")
 PHASE_LABELS = {"before": "行动前", "during": "行动期间", "after": "行动后"}
@@ -89,7 +88,7 @@ def _tallies(table: Table) -> tuple[ColumnElement, ColumnElement, ColumnElement]
     if table is CELLS:
         return func.sum(CELLS.c.found), func.sum(CELLS.c.closed), func.sum(CELLS.c.resolved)
     return (func.count(), func.sum(case((CASES.c.closed_at.is_not(None), 1), else_=0)),
-            func.sum(case((CASES.c.outcome.in_(RESOLVED), 1), else_=0)))
+            func.sum(case((CASES.c.outcome.in_(RESOLVED_OUTCOMES), 1), else_=0)))
 
 
 def _scopes(engine: Engine, view: AreaRef, code: str | None = None) -> list[CampaignScope]:

@@ -19,16 +19,15 @@ from sqlalchemy import Engine, and_, case, func, select
 from data.filters import AreaRef, Period, find_area
 from data.models_strategy import CaseMetric, Indicator, IndicatorGroup, IndicatorValue
 from data.queries.base import CASES, DAILY, day_range, summary_area, uses_summaries
-from data.vocab import Kind, Level, Outcome
+from data.vocab import RESOLVED_OUTCOMES, Kind, Level, Outcome
 
 VALUES = IndicatorValue.__table__
 INDICATORS = Indicator.__table__
-RESOLVED = (str(Outcome.SUCCESS), str(Outcome.RESOLVED))
 # metric → (case kinds, outcomes counted as success)
 CASE_METRICS: dict[CaseMetric, tuple[tuple[str, ...], tuple[str, ...]]] = {
     CaseMetric.MEDIATION: ((str(Kind.DISPUTE),), (str(Outcome.SUCCESS),)),
-    CaseMetric.DISPUTE_RESOLUTION: ((str(Kind.DISPUTE), str(Kind.PETITION)), RESOLVED),
-    CaseMetric.SECURITY_RESOLUTION: ((str(Kind.SECURITY),), RESOLVED),
+    CaseMetric.DISPUTE_RESOLUTION: ((str(Kind.DISPUTE), str(Kind.PETITION)), RESOLVED_OUTCOMES),
+    CaseMetric.SECURITY_RESOLUTION: ((str(Kind.SECURITY),), RESOLVED_OUTCOMES),
 }
 VALUE_COLUMNS = ["code", "name", "unit", "direction", "category", "source", "indicator_target", "case_metric",
                  "rank_note", "sort_order", "period_type", "period_key", "period_start", "period_end", "value",

@@ -57,13 +57,12 @@ from data.queries.base import (
 )
 from data.queries.summary import disputes_handled, first_petitions
 from data.summaries import day_number, from_day_number, summaries_fresh
-from data.vocab import Kind, Level, Outcome, Step
+from data.vocab import RESOLVED_OUTCOMES, Kind, Level, Outcome, Step
 
 EVENTS = CaseEvent.__table__
 AREAS = Area.__table__
 SUM_CLOSED = SumClosed.__table__
 TOWNSHIP_REPEATS = SumTownshipRepeat.__table__
-RESOLVED_OUTCOMES = (str(Outcome.SUCCESS), str(Outcome.RESOLVED))
 ALL_KINDS = "all"  # the `kind` of the rows that add up every kind
 
 

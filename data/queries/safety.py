@@ -64,13 +64,12 @@ from data.queries.base import (
 from data.queries.grids import AREA_CHILD, AREA_SELF, CHILD, coverage_rate, coverage_snapshot
 from data.queries.overdue import bucket_index
 from data.summaries import day_number, from_day_number, standing_day
-from data.vocab import CardColor, Kind, Level, Outcome
+from data.vocab import RESOLVED_OUTCOMES, CardColor, Kind, Level, Outcome
 
 AREAS = Area.__table__
 CARDS = CaseCard.__table__
 PERSONS = KeyPerson.__table__
 VISITS = GridVisit.__table__
-RESOLVED = (str(Outcome.SUCCESS), str(Outcome.RESOLVED))
 DIRECTIONS = ("lower_better", "higher_better")
 SURVEY_LOOKBACK_DAYS = 366
 
@@ -216,7 +215,7 @@ def _scan_cases(engine: Engine, area: AreaRef, slices: list[Period], by_child: b
     """
     n = len(slices)
     edges = [datetime(1900, 1, 1), *[s.lo for s in slices], slices[-1].hi]
-    outcome = case((CASES.c.outcome == str(Outcome.SUCCESS), "m"), (CASES.c.outcome.in_(RESOLVED), "r"), else_="o")
+    outcome = case((CASES.c.outcome == str(Outcome.SUCCESS), "m"), (CASES.c.outcome.in_(RESOLVED_OUTCOMES), "r"), else_="o")
     repeat = case(((CASES.c.kind == str(Kind.PETITION)) & (CASES.c.repeat_visits >= 1), 1), else_=0)
     cand = _first(select(*_key_cols(area, by_child), bucket_index(CASES.c.reported_at, edges).label("rb"),
                          case((CASES.c.closed_at.is_(None), literal(n + 2)), else_=bucket_index(CASES.c.closed_at, edges))
@@ -330,7 +329,7 @@ def _township_flows(area: AreaRef, period: Period, i: int) -> Select:
     """A county's rows per township over one slice (number i): the township summary's whole months, and for
     the days around them one row per case registered or closed then and per red card issued then."""
     t, f = TOWNSHIP, FACTS
-    resolved = case((f.c.outcome.in_(RESOLVED), 1), else_=0)
+    resolved = case((f.c.outcome.in_(RESOLVED_OUTCOMES), 1), else_=0)
     mediated = case((f.c.outcome == str(Outcome.SUCCESS), 1), else_=0)
     in_county = f.c.county_code == area.code
     zero, one = literal(0), literal(1)

@@ -20,20 +20,19 @@ from data.models import Area
 from data.models_ops import SupervisionListing, SupervisionMilestone, SupervisionNote, TaskForce
 from data.queries.backlog import count_if, frame_of
 from data.queries.base import CASES
-from data.vocab import Level, Outcome
+from data.vocab import RESOLVED_OUTCOMES, Level
 
 AREAS = Area.__table__
 LISTINGS = SupervisionListing.__table__
 MILESTONES = SupervisionMilestone.__table__
 NOTES = SupervisionNote.__table__
 FORCES = TaskForce.__table__
-RESOLVED = (str(Outcome.SUCCESS), str(Outcome.RESOLVED))
 LIST_LIMIT = 200
 
 
 def resolved_by(at: datetime) -> ColumnElement[bool]:
     """The case was closed before `at` as 调解成功 or 办结化解."""
-    return and_(CASES.c.closed_at < at, CASES.c.outcome.in_(RESOLVED))
+    return and_(CASES.c.closed_at < at, CASES.c.outcome.in_(RESOLVED_OUTCOMES))
 
 
 def overdue_milestone(at: datetime) -> ColumnElement[bool]:
@@ -79,7 +78,7 @@ def supervision_summary(engine: Engine, area: AreaRef, period: Period) -> pd.Dat
 def difficult_resolved(engine: Engine, area: AreaRef, period: Period) -> int:
     """Difficult cases resolved by the centers in the period (the published 1,137 for 2022-08-01…2023-09-14)."""
     stmt = select(func.count()).where(CASES.c.is_difficult.is_(True), CASES.c.closed_at >= period.lo,
-                                      CASES.c.closed_at < period.hi, CASES.c.outcome.in_(RESOLVED), area.clause(CASES))
+                                      CASES.c.closed_at < period.hi, CASES.c.outcome.in_(RESOLVED_OUTCOMES), area.clause(CASES))
     with engine.connect() as conn:
         return int(conn.execute(stmt).scalar_one())
 

@@ -36,7 +36,7 @@ from data.models_summary import (
 )
 from data.summaries import backlog, cube
 from data.summaries.days import sql_day, sql_month
-from data.vocab import CARD_ORDER, CardColor, Kind, Outcome, Status, Step
+from data.vocab import CARD_ORDER, RESOLVED_OUTCOMES, CardColor, Kind, Status, Step
 
 CASES = Case.__table__
 EVENTS = CaseEvent.__table__
@@ -119,7 +119,7 @@ def _fill_categories(conn: Connection) -> None:
     keys = (f.kind, f.category, f.reported_day, f.county_code, f.township_code)
     stmt = select(*keys, func.min(f.reported_month), func.count(),
                   func.sum(case((f.closed_day.is_not(None), 1), else_=0)),
-                  func.sum(case((f.outcome.in_([str(Outcome.SUCCESS), str(Outcome.RESOLVED)]), 1), else_=0))
+                  func.sum(case((f.outcome.in_(RESOLVED_OUTCOMES), 1), else_=0))
                   ).group_by(*keys)
     conn.execute(SumCategoryDay.__table__.insert().from_select(
         ["kind", "category", "reported_day", "county_code", "township_code", "reported_month", "found", "closed",

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, func, select
 
 from data.models_summary import SumCase
 from data.summaries.days import monday_number
-from data.vocab import Outcome
+from data.vocab import RESOLVED_OUTCOMES, Outcome
 
 FACTS = SumCase.__table__
 NEVER = 1 << 30  # "no such day" (not closed, no card): beyond any real day number, fits int32 arrays
@@ -25,7 +25,6 @@ TEXT = ("county_code", "township_code", "kind", "category", "channel", "first_le
 NUMBERS = ("is_open", "first_petition", "repeat_petition", "reported_day", "reported_month", "closed_day",
            "closed_month", "due_day", "card1_day", "card2_day", "card3_day")
 OPEN_KEY = "open"
-RESOLVED = (str(Outcome.SUCCESS), str(Outcome.RESOLVED))
 MEDIATED = str(Outcome.SUCCESS)
 
 
@@ -160,7 +159,7 @@ def closed_rows(facts: Facts) -> Iterator[tuple]:
     c, d = facts.codes, facts.days
     done = d["closed_day"] < NEVER
     names = ("county_code", "kind", "category")
-    resolved = facts.is_in("outcome", RESOLVED)
+    resolved = facts.is_in("outcome", RESOLVED_OUTCOMES)
     keys, sums = group_sum([d["closed_month"][done], *[c[n][done] for n in names]],
                            [_ones(int(done.sum())), resolved[done].astype(np.int8)])
     return _rows(facts, [(None, keys[0]), *zip(names, keys[1:], strict=True)], sums)
@@ -206,7 +205,7 @@ def township_rows(facts: Facts, red_cards: Sequence[tuple] = ()) -> Iterator[tup
     registered, plus `red_cards` rows (month, county, township, kind, red cards issued) counted in SQL."""
     names = ("county_code", "township_code", "kind")
     first = [_ones(len(facts)), facts.days["repeat_petition"]]
-    closed = [_ones(len(facts)), facts.is_in("outcome", RESOLVED).astype(np.int8),
+    closed = [_ones(len(facts)), facts.is_in("outcome", RESOLVED_OUTCOMES).astype(np.int8),
               facts.is_in("outcome", (MEDIATED,)).astype(np.int8)]
     keys, sums = _two_parts(facts, ("reported_month", "closed_month"), names, first, closed)
     # registered, repeat, closed, resolved, mediated → the table's order, then the red cards.
@@ -222,7 +221,7 @@ def daily_rows(facts: Facts, extra: Sequence[tuple]) -> Iterator[tuple]:
     names = ("county_code", "kind")
     d = facts.days
     first = [_ones(len(facts)), d["first_petition"], d["repeat_petition"]]
-    closed = [_ones(len(facts)), facts.is_in("outcome", RESOLVED).astype(np.int8),
+    closed = [_ones(len(facts)), facts.is_in("outcome", RESOLVED_OUTCOMES).astype(np.int8),
               facts.is_in("outcome", (MEDIATED,)).astype(np.int8)]
     keys, sums = _two_parts(facts, ("reported_day", "closed_day"), names, first, closed)
     # registered, first, repeat, closed, resolved, mediated → the table's order, then the SQL-counted rows.
