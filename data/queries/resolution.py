@@ -16,18 +16,17 @@ from enum import StrEnum
 
 import pandas as pd
 from sqlalchemy import (
+    Column,
     ColumnElement,
     Engine,
     FromClause,
     Select,
-    Table,
     and_,
     case,
     func,
     literal,
     or_,
     select,
-    true,
     union_all,
 )
 
@@ -323,7 +322,8 @@ def first_petitions_by_month(engine: Engine, area: AreaRef, period: Period) -> p
     to its `previous`. Columns: month (first day, in the period's year), current, previous.
     """
     if uses_summaries(engine, area):
-        return _monthly_pair_summary(engine, DAILY.c.first_petitions, DAILY.c.kind == str(Kind.PETITION), area, period)
+        return _monthly_pair_summary(engine, DAILY.c.first_petitions,
+                                     and_(summary_area(DAILY, area), DAILY.c.kind == str(Kind.PETITION)), period)
     where = and_(case_kind(area) == str(Kind.PETITION), CASES.c.is_first_petition.is_(True), area.clause(CASES))
     return _monthly_pair(engine, CASES.c.reported_at, where, period, select_from=CASES)
 
@@ -337,11 +337,11 @@ def repeat_visits_by_month(
     Columns: month (first day, in the period's year), current, previous.
     """
     if uses_summaries(engine, area):
-        return _monthly_pair_summary(engine, DAILY.c.repeat_visits, kind_clause(DAILY, kinds), area, period)
+        return _monthly_pair_summary(engine, DAILY.c.repeat_visits,
+                                     and_(summary_area(DAILY, area), kind_clause(DAILY, kinds)), period)
     if area.level == Level.TOWNSHIP and summaries_fresh(engine):
         t = TOWNSHIP_REPEATS
-        return _monthly_pair_summary(engine, t.c.repeat_visits, and_(area.clause(t), kind_clause(t, kinds)), area,
-                                     period, table=t)
+        return _monthly_pair_summary(engine, t.c.repeat_visits, and_(area.clause(t), kind_clause(t, kinds)), period)
     where = and_(EVENTS.c.step == str(Step.REPEAT_VISIT), area.clause(CASES), kind_clause(CASES, kinds))
     joined = EVENTS.join(CASES, CASES.c.id == EVENTS.c.case_id)
     return _monthly_pair(engine, EVENTS.c.at, where, period, select_from=joined)
@@ -379,18 +379,14 @@ def _monthly_pair(
 
 
 def _monthly_pair_summary(
-    engine: Engine, measure: ColumnElement[int], where: ColumnElement[bool], area: AreaRef, period: Period,
-    table: Table | None = None,
+    engine: Engine, measure: Column[int], where: ColumnElement[bool], period: Period
 ) -> pd.DataFrame:
-    """A daily-summary measure per month, in the period and in the same dates a year earlier (see _monthly_pair).
-
-    `table`: another day-keyed summary whose rows `where` selects by area itself (default sum_daily).
-    """
+    """A day-keyed summary's measure per month, in the period and in the same dates a year earlier (see
+    _monthly_pair); `where` selects the rows (area and kinds) of the measure's table."""
     before = period.year_before()
-    t = DAILY if table is None else table
+    t = measure.table
     stmt = (select(t.c.day, func.sum(measure))
-            .where(summary_area(t, area) if table is None else true(), where,
-                   or_(day_range(t, period), day_range(t, before)))
+            .where(where, or_(day_range(t, period), day_range(t, before)))
             .group_by(t.c.day))
     lo, hi = day_number(period.start), day_number(period.end) + 1
     blo, bhi = day_number(before.start), day_number(before.end) + 1
