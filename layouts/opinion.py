@@ -13,11 +13,11 @@ import pandas as pd
 from dash import dcc, html
 
 from dashboard.formatting import count_cn, count_full, percent
-from dashboard.ids import Kpi, OpinionPage
+from dashboard.ids import OpinionPage
 from data.models_strategy import MEDIA_SOURCE_LABELS, MediaSource
 from data.queries.base import Grain
 from data.sentiment import METHOD_NOTE, load_topics
-from layouts.components import export_menu, report_menu
+from layouts.components import TileSpec, export_menu, kpi_tile, report_menu
 
 PATH = "/opinion"
 TITLE = "舆情监测"
@@ -69,11 +69,6 @@ def layout(**_query: str) -> html.Div:
     )
 
 
-def _tile(key: str, label: str, value: str, note: str, tone: str) -> html.Div:
-    return html.Div([html.Div(label, className="kpi-label"), html.Div(value, id=Kpi.VALUE.of(key), className="kpi-value"),
-                     html.Div(note, className="kpi-note")], className=f"kpi {tone}".strip())
-
-
 def tiles(kpis: pd.DataFrame) -> list[html.Div]:
     """Volume, negative items, negative share (against the period before) and reach."""
     row = kpis.iloc[0]
@@ -84,12 +79,13 @@ def tiles(kpis: pd.DataFrame) -> list[html.Div]:
     labels = ["舆情总量", "负面信息", "负面占比", "传播量"]
     notes = [f"上一时段 {count_full(row['previous_volume'])} 条", "按项目词典判定", delta, "阅读、播放等合计"]
     tones = ["", "bad", "warn", ""]
-    return [_tile(*args) for args in zip(TILE_KEYS[:4], labels, values, notes, tones, strict=True)]
+    return [kpi_tile(TileSpec(key, label, note, tone), value)
+            for key, label, value, note, tone in zip(TILE_KEYS[:4], labels, values, notes, tones, strict=True)]
 
 
 def surge_tile(surges: int) -> html.Div:
     """The number of surges found (its own callback: the surge rule is the page's slowest question)."""
-    return _tile(TILE_KEYS[4], "负面激增", str(surges), "周负面条数显著高于前8周", "bad" if surges else "")
+    return kpi_tile(TileSpec(TILE_KEYS[4], "负面激增", "周负面条数显著高于前8周", "bad" if surges else ""), str(surges))
 
 
 def _topic_label(code: object) -> str:

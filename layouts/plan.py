@@ -14,9 +14,9 @@ import pandas as pd
 from dash import dcc, html
 
 from dashboard.formatting import date_cn
-from dashboard.ids import Kpi, PlanPage
+from dashboard.ids import PlanPage
 from data.models_strategy import PLAN_STATUS_LABELS, PlanStatus
-from layouts.components import export_menu, report_menu
+from layouts.components import TileSpec, export_menu, kpi_tile, report_menu
 
 PATH = "/plan"
 TITLE = "三年计划"
@@ -69,8 +69,7 @@ def tiles(items: pd.DataFrame) -> list[html.Div]:
     labels = ["计划事项", *(PLAN_STATUS_LABELS[s] for s in PlanStatus), "节点完成率"]
     notes = ["适用于本区域的事项", "全部节点已完成", "未到期节点按计划推进", "有节点逾期未完成", "已完成节点 / 全部节点（按事项平均）"]
     tones = ["", "good", "", "bad", ""]
-    return [html.Div([html.Div(label, className="kpi-label"), html.Div(value, id=Kpi.VALUE.of(key), className="kpi-value"),
-                      html.Div(note, className="kpi-note")], className=f"kpi {tone}".strip())
+    return [kpi_tile(TileSpec(key, label, note, tone), value)
             for key, label, value, note, tone in zip(TILE_KEYS, labels, values, notes, tones, strict=True)]
 
 
