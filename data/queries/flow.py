@@ -16,21 +16,26 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import (
     ColumnElement,
+    Connection,
     Engine,
+    Integer,
     Select,
+    String,
     Table,
     and_,
     case,
+    column,
     func,
     literal,
     select,
     true,
+    values,
 )
 from sqlalchemy.sql.selectable import CTE, Subquery
 
 from data.filters import AreaRef, Period, kind_clause
 from data.models import CaseEvent
-from data.models_summary import SumFlow, SumStageHours, SumWeeklyNode
+from data.models_summary import STAGE_COLUMNS, SumFlow, SumStageHours, SumWeeklyNode
 from data.queries.base import (
     CASES,
     DAILY,
@@ -50,6 +55,15 @@ from data.queries.base import (
 )
 from data.summaries import day_number, flow_outcome, from_day_number, monday_number, split_months, split_weeks
 from data.summaries.cube import WHOLE_CITY
+from data.summaries.stage_buckets import (
+    VALUE,
+    RankPick,
+    RowHistogram,
+    bucket_of,
+    histogram,
+    nearest_rank_pick,
+    value_at,
+)
 from data.vocab import HANDLING_ORDER, Channel, Kind, Level, Mode, Outcome, Status, Step
 
 EVENTS = CaseEvent.__table__
@@ -210,7 +224,7 @@ def stage_times(
     no case reached the stage).
     """
     if uses_summaries(engine, area):
-        return _stage_frame(_summary_stage_hours(engine, area, period, kinds, node))
+        return _summary_stage_times(engine, area, period, kinds, node)
     hours = _stage_hours(engine, area, period, kinds, node)
     if engine.dialect.name == "postgresql":
         stmt = select(*_native_percentiles(hours))
@@ -227,49 +241,85 @@ def stage_times(
     )
 
 
-def nearest_rank(values: np.ndarray, p: int) -> float:
-    """The p-th percentile by nearest rank: the value at 1-based rank ceil(p·n/100) (NaN for no values)."""
-    n = len(values)
-    if n == 0:
-        return float("nan")
-    rank = (n * p + 99) // 100
-    return float(np.partition(values, rank - 1)[rank - 1])
-
-
-def _stage_frame(hours: dict[str, np.ndarray]) -> pd.DataFrame:
-    """stage_times' frame from each stage's durations."""
-    return pd.DataFrame([{"stage": name, "cases": len(hours[name]),
-                          **{f"p{p}_hours": nearest_rank(hours[name], p) for p in PERCENTILES}}
-                         for name, _a, _b in STAGES])
-
-
-def _summary_stage_hours(
+def _summary_stage_times(
     engine: Engine, area: AreaRef, period: Period, kinds: tuple[str, ...], node: NodeFilter | None
-) -> dict[str, np.ndarray]:
-    """Every intake case's stage durations for a city or county: the packed monthly arrays of the whole months,
-    the per-case rows of `sum_cases` for the days around them."""
-    names = [name for name, _a, _b in STAGES]
+) -> pd.DataFrame:
+    """stage_times for a city or county from `sum_stage_hours`, exactly, reading one bucket per percentile.
+
+    The whole months' rows give their histograms (`stage_buckets`); the per-case rows of `sum_cases` for the
+    days around them are added loose. Summed, the histograms tell which bucket holds each percentile's rank;
+    then one query reads just that bucket's slice of each row, and the rank is picked among those values.
+    """
     t, f = STAGE_HOURS, FACTS
     split = split_months(period)
-    parts: dict[str, list[np.ndarray]] = {name: [] for name in names}
+    hists: dict[str, list[tuple[tuple, RowHistogram]]] = {name: [] for name in STAGE_COLUMNS}
+    loose: dict[str, list[np.ndarray]] = {name: [] for name in STAGE_COLUMNS}
+    packed = node.key if node and node.family != NodeFamily.KIND else ""
     with engine.connect() as conn:
         if split.whole:
-            packed = node.key if node and node.family != NodeFamily.KIND else ""
-            stmt = select(*[t.c[name] for name in names]).where(
+            stmt = select(t.c.month, t.c.county_code, t.c.kind, *[t.c[f"{name}_hist"] for name in STAGE_COLUMNS]).where(
                 t.c.node == packed, t.c.month >= split.whole[0], t.c.month < split.whole[1],
                 summary_area(t, area), kind_clause(t, kinds),
                 t.c.kind == node.code if node and node.family == NodeFamily.KIND else true())
-            for row in conn.execute(stmt):
-                for name, blob in zip(names, row, strict=True):
-                    parts[name].append(np.frombuffer(blob, dtype="<f8"))
+            for month, county, kind, *blobs in conn.execute(stmt):
+                for name, blob in zip(STAGE_COLUMNS, blobs, strict=True):
+                    hists[name].append(((month, county, kind), RowHistogram.unpack(blob)))
         for lo, hi in split.edges:
-            stmt = select(*[f.c[name] for name in names]).where(
+            stmt = select(*[f.c[name] for name in STAGE_COLUMNS]).where(
                 facts_in("reported_day", lo, hi), summary_area(f, area), kind_clause(f, kinds),
                 node.summary_clause(f) if node else true())
-            rows = np.array([tuple(r) for r in conn.execute(stmt)], dtype=np.float64).reshape(-1, len(names))
-            for i, name in enumerate(names):
-                parts[name].append(rows[~np.isnan(rows[:, i]), i])
-    return {name: np.concatenate(parts[name]) if parts[name] else np.zeros(0) for name in names}
+            rows = np.array([tuple(r) for r in conn.execute(stmt)], dtype=np.float64).reshape(-1, len(STAGE_COLUMNS))
+            for i, name in enumerate(STAGE_COLUMNS):
+                loose[name].append(rows[~np.isnan(rows[:, i]), i])
+        near = {name: np.concatenate(loose[name]) if loose[name] else np.zeros(0) for name in STAGE_COLUMNS}
+        picks: dict[str, dict[int, RankPick | None]] = {}
+        totals: dict[str, int] = {}
+        for name in STAGE_COLUMNS:
+            total = histogram(near[name])
+            for _key, hist in hists[name]:
+                hist.add_to(total)
+            totals[name] = int(total.sum())
+            picks[name] = {p: nearest_rank_pick(total, p) for p in PERCENTILES}
+        slices = _bucket_slices(conn, packed, hists, picks)
+    out = []
+    for name in STAGE_COLUMNS:
+        row = {"stage": name, "cases": totals[name]}
+        for p, pick in picks[name].items():
+            if pick is None:
+                row[f"p{p}_hours"] = float("nan")
+                continue
+            own = near[name][bucket_of(near[name]) == pick.bucket]
+            row[f"p{p}_hours"] = value_at(np.concatenate([own, *slices.get((name, pick.bucket), [])]), pick)
+        out.append(row)
+    return pd.DataFrame(out)
+
+
+def _bucket_slices(conn: Connection, node: str, hists: dict[str, list[tuple[tuple, RowHistogram]]],
+                   picks: dict[str, dict[int, RankPick | None]]) -> dict[tuple[str, int], list[np.ndarray]]:
+    """{(stage, bucket): the stored values of that bucket, one array per row}, read in one query as
+    substrings of the sorted arrays (a VALUES list carries each row's key, offset and length)."""
+    wanted = []
+    for i, name in enumerate(STAGE_COLUMNS):
+        for bucket in sorted({pick.bucket for pick in picks[name].values() if pick is not None}):
+            for (month, county, kind), hist in hists[name]:
+                offset, length = hist.slice_of(bucket)
+                if length:
+                    wanted.append((month, county, kind, i, bucket, offset * VALUE.itemsize + 1,
+                                   length * VALUE.itemsize))
+    out: dict[tuple[str, int], list[np.ndarray]] = {}
+    if not wanted:
+        return out
+    t = STAGE_HOURS
+    slices = values(column("month", Integer), column("county", String), column("kind", String),
+                    column("stage", Integer), column("bucket", Integer), column("start", Integer),
+                    column("length", Integer), name="slices").data(wanted).cte("slices")
+    blob = case(*[(slices.c.stage == i, t.c[name]) for i, name in enumerate(STAGE_COLUMNS)])
+    stmt = select(slices.c.stage, slices.c.bucket, func.substr(blob, slices.c.start, slices.c.length)).select_from(
+        slices.join(t, and_(t.c.node == node, t.c.month == slices.c.month, t.c.county_code == slices.c.county,
+                            t.c.kind == slices.c.kind)))
+    for stage, bucket, data in conn.execute(stmt):
+        out.setdefault((STAGE_COLUMNS[stage], bucket), []).append(np.frombuffer(data, dtype=VALUE))
+    return out
 
 
 def _native_percentiles(hours: CTE) -> list[ColumnElement]:

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, func, select
 
-from data.models_summary import SumCase
+from data.models_summary import STAGE_COLUMNS, SumCase
+from data.summaries import stage_buckets
 from data.summaries.days import monday_number
 from data.vocab import RESOLVED_OUTCOMES, Outcome
 
@@ -28,7 +29,7 @@ OPEN_KEY = "open"
 MEDIATED = str(Outcome.SUCCESS)
 
 
-STAGES = ("dispatch", "accept", "close", "total")
+STAGES = STAGE_COLUMNS
 
 
 @dataclass
@@ -249,7 +250,8 @@ def weekly_node_rows(facts: Facts) -> Iterator[tuple]:
 
 
 def stage_hour_rows(facts: Facts) -> Iterator[tuple]:
-    """SumStageHours: per node ('' and each family:code), month, county and kind, each stage's hours packed.
+    """SumStageHours: per node ('' and each family:code), month, county and kind, each stage's hours sorted and
+    packed, then each stage's bucket histogram (`stage_buckets.pack`).
 
     Cases are ordered by their group once per node family, so each group is one contiguous slice.
     """
@@ -266,8 +268,8 @@ def stage_hour_rows(facts: Facts) -> Iterator[tuple]:
             packed = []
             for stage in STAGES:
                 values = facts.hours[stage][rows]
-                packed.append(values[~np.isnan(values)].astype("<f8").tobytes())
-            yield (nodes[g], months[g], counties[g], kinds[g], *packed)
+                packed.append(stage_buckets.pack(values[~np.isnan(values)]))
+            yield (nodes[g], months[g], counties[g], kinds[g], *[v for v, _h in packed], *[h for _v, h in packed])
 
 
 # --- the standing snapshot -------------------------------------------------------------------------------------
