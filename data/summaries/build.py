@@ -192,13 +192,13 @@ def _fill_spans(conn: Connection) -> None:
     stmt = (
         select(f.case_id, case((f.closed_day.is_(None), -1), else_=span_class(end - start)), start,
                case((f.closed_day.is_(None), null()), else_=end), f.county_code, f.township_code,
-               CASES.c.village_code, CASES.c.grid_code, f.kind, CASES.c.responsible_unit)
+               CASES.c.village_code, CASES.c.grid_code, f.kind, CASES.c.responsible_unit, CASES.c.due_at)
         .select_from(FACTS.join(CASES, CASES.c.id == f.case_id))
         .where(or_(f.closed_day.is_(None), f.closed_day + 1 > start))
     )
     conn.execute(SPANS.insert().from_select(
         ["case_id", "span_class", "start_day", "end_day", "county_code", "township_code", "village_code",
-         "grid_code", "kind", "unit"], stmt))
+         "grid_code", "kind", "unit", "due_at"], stmt))
 
 
 def _fill_monthly(conn: Connection, facts: cube.Facts) -> None:
