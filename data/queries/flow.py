@@ -8,6 +8,7 @@ one small helper so that SQLite and PostgreSQL give the same answers.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -24,13 +25,14 @@ from sqlalchemy import (
     Table,
     and_,
     case,
-    column,
+    cast,
+    false,
     func,
     literal,
     select,
     true,
-    values,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.selectable import CTE, Subquery
 
 from data.filters import AreaRef, Period, kind_clause
@@ -256,11 +258,13 @@ def _summary_stage_times(
     loose: dict[str, list[np.ndarray]] = {name: [] for name in STAGE_COLUMNS}
     packed = node.key if node and node.family != NodeFamily.KIND else ""
     with engine.connect() as conn:
+        rows_where = and_(t.c.node == packed, t.c.month >= split.whole[0], t.c.month < split.whole[1],
+                          summary_area(t, area), kind_clause(t, kinds),
+                          t.c.kind == node.code if node and node.family == NodeFamily.KIND else true()) \
+            if split.whole else false()
         if split.whole:
             stmt = select(t.c.month, t.c.county_code, t.c.kind, *[t.c[f"{name}_hist"] for name in STAGE_COLUMNS]).where(
-                t.c.node == packed, t.c.month >= split.whole[0], t.c.month < split.whole[1],
-                summary_area(t, area), kind_clause(t, kinds),
-                t.c.kind == node.code if node and node.family == NodeFamily.KIND else true())
+                rows_where)
             for month, county, kind, *blobs in conn.execute(stmt):
                 for name, blob in zip(STAGE_COLUMNS, blobs, strict=True):
                     hists[name].append(((month, county, kind), RowHistogram.unpack(blob)))
@@ -280,7 +284,7 @@ def _summary_stage_times(
                 hist.add_to(total)
             totals[name] = int(total.sum())
             picks[name] = {p: nearest_rank_pick(total, p) for p in PERCENTILES}
-        slices = _bucket_slices(conn, packed, hists, picks)
+        slices = _bucket_slices(conn, packed, rows_where, hists, picks)
     out = []
     for name in STAGE_COLUMNS:
         row = {"stage": name, "cases": totals[name]}
@@ -294,32 +298,55 @@ def _summary_stage_times(
     return pd.DataFrame(out)
 
 
-def _bucket_slices(conn: Connection, node: str, hists: dict[str, list[tuple[tuple, RowHistogram]]],
+def _bucket_slices(conn: Connection, node: str, rows_where: ColumnElement[bool],
+                   hists: dict[str, list[tuple[tuple, RowHistogram]]],
                    picks: dict[str, dict[int, RankPick | None]]) -> dict[tuple[str, int], list[np.ndarray]]:
-    """{(stage, bucket): the stored values of that bucket, one array per row}, read in one query as
-    substrings of the sorted arrays (a VALUES list carries each row's key, offset and length)."""
+    """{(stage, bucket): the stored values of that bucket, one array per row}.
+
+    PostgreSQL reads them in one query as substrings of the sorted arrays (the list of slices carries each
+    row's key, offset and length; uncompressed TOAST fetches only the chunks a substring covers). SQLite
+    reads a whole blob even for a substring, so there the rows' arrays are read once and sliced here.
+    """
     wanted = []
     for i, name in enumerate(STAGE_COLUMNS):
         for bucket in sorted({pick.bucket for pick in picks[name].values() if pick is not None}):
             for (month, county, kind), hist in hists[name]:
                 offset, length = hist.slice_of(bucket)
                 if length:
-                    wanted.append((month, county, kind, i, bucket, offset * VALUE.itemsize + 1,
-                                   length * VALUE.itemsize))
+                    wanted.append((month, county, kind, i, bucket, offset, length))
     out: dict[tuple[str, int], list[np.ndarray]] = {}
     if not wanted:
         return out
     t = STAGE_HOURS
-    slices = values(column("month", Integer), column("county", String), column("kind", String),
-                    column("stage", Integer), column("bucket", Integer), column("start", Integer),
-                    column("length", Integer), name="slices").data(wanted).cte("slices")
+    if conn.dialect.name != "postgresql":
+        arrays = {(month, county, kind): blobs for month, county, kind, *blobs in conn.execute(
+            select(t.c.month, t.c.county_code, t.c.kind, *[t.c[name] for name in STAGE_COLUMNS]).where(rows_where))}
+        for month, county, kind, stage, bucket, offset, length in wanted:
+            values = np.frombuffer(arrays[(month, county, kind)][stage], dtype=VALUE, count=length, offset=offset * VALUE.itemsize)
+            out.setdefault((STAGE_COLUMNS[stage], bucket), []).append(values)
+        return out
+    slices = _slice_list(wanted)
     blob = case(*[(slices.c.stage == i, t.c[name]) for i, name in enumerate(STAGE_COLUMNS)])
-    stmt = select(slices.c.stage, slices.c.bucket, func.substr(blob, slices.c.start, slices.c.length)).select_from(
+    start = slices.c.offset * VALUE.itemsize + 1
+    stmt = select(slices.c.stage, slices.c.bucket, func.substr(blob, start, slices.c.length * VALUE.itemsize)).select_from(
         slices.join(t, and_(t.c.node == node, t.c.month == slices.c.month, t.c.county_code == slices.c.county,
                             t.c.kind == slices.c.kind)))
     for stage, bucket, data in conn.execute(stmt):
-        out.setdefault((STAGE_COLUMNS[stage], bucket), []).append(np.frombuffer(data, dtype=VALUE))
+        out.setdefault((STAGE_COLUMNS[int(stage)], int(bucket)), []).append(np.frombuffer(data, dtype=VALUE))
     return out
+
+
+SLICE_FIELDS = (("month", Integer), ("county", String), ("kind", String), ("stage", Integer), ("bucket", Integer),
+                ("offset", Integer), ("length", Integer))
+
+
+def _slice_list(wanted: list[tuple]) -> Subquery:
+    """PostgreSQL: the wanted slices as rows (SLICE_FIELDS) from one JSON parameter — a VALUES list of ~2,000
+    rows would cost SQLAlchemy 0.1 s to compile on every call, the JSON string nothing."""
+    rows = func.jsonb_array_elements(cast(literal(json.dumps(wanted, separators=(",", ":"))), JSONB)).table_valued(
+        "value").alias("w")
+    return select(*[rows.c.value.op("->>")(i).cast(kind).label(name)
+                    for i, (name, kind) in enumerate(SLICE_FIELDS)]).subquery("slices")
 
 
 def _native_percentiles(hours: CTE) -> list[ColumnElement]:
