@@ -126,12 +126,23 @@ def board_days(engine: Engine, area: AreaRef | None, instants: list[datetime]) -
 
 def board_counts(engine: Engine, area: AreaRef, at: datetime, by: str | None = None) -> dict[tuple, int]:
     """How many backlog cases are on the board at `at` by color, and by `by` when given ('origin' or the
-    child column): {(color,): n} or {(key, color): n}."""
+    child column): {(color,): n} or {(key, color): n}.
+
+    A city or county reads the per-township board table; below that (it has no village or grid) the spans,
+    which carry every area code; without fresh summaries, or at an instant that is not a midnight, the changes.
+    """
     days = board_days(engine, area, [at])
+    span_days = board_days(engine, None, [at]) if days is None else None
     if days is not None:
         keys = [BOARD.c[by]] if by else []
         stmt = (select(*keys, BOARD.c.color, func.sum(BOARD.c.cases))
                 .where(BOARD.c.day == days[0], summary_area(BOARD, area)).group_by(*keys, BOARD.c.color))
+    elif span_days is not None:
+        s = SPANS.c
+        keys = [s[by]] if by else []
+        stmt = (select(*keys, s.color, func.count())
+                .where(s.start_day <= span_days[0], s.end_day > span_days[0], area.clause(SPANS))
+                .group_by(*keys, s.color))
     else:
         board = color_at(area, at)
         keys = [CASES.c.backlog_origin if by == "origin" else CASES.c[by]] if by else []
