@@ -280,6 +280,28 @@ class SumOverdueSpan(Base):
     )
 
 
+class SumRedCard(Base):
+    """Every red card with its case's area codes and kind, newest-first per area (`screen.latest_red_cards`).
+
+    A township, village or grid asking for its latest red cards otherwise reads all of its cases to find the
+    few with a red card (0.2–0.3 s at 10,000,000 cases); here it walks its own index backwards from the instant.
+    """
+
+    __tablename__ = "sum_red_cards"
+
+    card_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    case_id: Mapped[int] = mapped_column(Integer)
+    issued_at: Mapped[datetime] = mapped_column(DateTime)
+    county_code: Mapped[str] = mapped_column(CODE)
+    township_code: Mapped[str] = mapped_column(CODE)
+    village_code: Mapped[str] = mapped_column(CODE)
+    grid_code: Mapped[str] = mapped_column(CODE)
+    kind: Mapped[str] = mapped_column(String(10))
+
+    __table_args__ = tuple(Index(f"ix_sum_red_cards_{level}", f"{level}_code", "issued_at", "card_id", "kind")
+                           for level in ("township", "village", "grid"))
+
+
 class SumCoverage(Base):
     """Key-person visit coverage at the start (midnight) of each day, per township and key group.
 

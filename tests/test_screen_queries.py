@@ -149,6 +149,29 @@ def test_latest_red_cards(small_db: Engine, area: AreaRef) -> None:
     assert got["township"].map(bool).all() and got["unit"].map(bool).all()
 
 
+@pytest.mark.parametrize("level", ["township", "village", "grid"])
+@pytest.mark.parametrize("kinds", [(), ("petition", "dispute")])
+def test_latest_red_cards_below_a_county(small_db: Engine, level: str, kinds: tuple[str, ...]) -> None:
+    """Townships, villages and grids read their own index of red cards (sum_red_cards): the same list as the
+    cards joined to the cases, the kind filter included, at two instants."""
+    with small_db.connect() as conn:
+        code = conn.execute(text(f"SELECT c.{level}_code FROM case_cards cc JOIN cases c ON c.id = cc.case_id "
+                                 f"WHERE cc.color = 'red' GROUP BY c.{level}_code ORDER BY count(*) DESC, 1 "
+                                 "LIMIT 1")).scalar_one()
+    area = find_area(small_db, code)
+    assert area is not None and area.level == level
+    where, params = area_sql(area)
+    kind_sql = f" AND c.kind IN ({', '.join(repr(k) for k in kinds)})" if kinds else ""
+    for period in (YEAR_2023, Period(date(2023, 1, 1), date(2023, 6, 30))):
+        with small_db.connect() as conn:
+            expected = conn.execute(text(
+                "SELECT c.case_no FROM case_cards cc JOIN cases c ON c.id = cc.case_id WHERE cc.color = 'red' "
+                "AND cc.issued_at < :hi" + where + kind_sql + " ORDER BY cc.issued_at DESC, cc.id DESC"),
+                {"hi": ts(period.hi), **params}).scalars().all()
+        got = q.latest_red_cards(small_db, area, period, kinds)
+        assert list(got["case_no"]) == expected[: q.RED_LIST] and len(got) > 0
+
+
 def test_area_bounds(small_db: Engine, area: AreaRef) -> None:
     with small_db.connect() as conn:
         geometry = conn.execute(text("SELECT geometry FROM areas WHERE code = :c"), {"c": area.code}).scalar_one()

@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, Engine, func, select
 
 from data.filters import AreaRef, Period, kind_clause
 from data.models import Area, CaseCard
+from data.models_summary import SumRedCard
 from data.queries.base import (
     CASES,
     DAILY,
@@ -33,11 +34,12 @@ from data.queries.base import (
 from data.queries.flow import flow_rows
 from data.queries.overdue import bucket_index, group_column, overdue_summary
 from data.queries.summary import disputes_handled
-from data.summaries import from_day_number
+from data.summaries import from_day_number, summaries_fresh
 from data.vocab import HANDLING_ORDER, CardColor, Kind, Level
 
 AREAS = Area.__table__
 CARDS = CaseCard.__table__
+RED_CARDS = SumRedCard.__table__
 TREND_MONTHS = 12
 RED_LIST = 20
 
@@ -186,13 +188,25 @@ def latest_red_cards(
     Columns: case_no, township, village (names), unit, issued_at.
     """
     town, village = AREAS.alias("town"), AREAS.alias("village")
+    shown = (CASES.c.case_no, town.c.name, village.c.name, CASES.c.responsible_unit)
+
+    def named(source):
+        return (source.join(CASES, CASES.c.id == source.c.case_id)
+                .outerjoin(town, town.c.code == CASES.c.township_code)
+                .outerjoin(village, village.c.code == CASES.c.village_code))
+
+    if area.level not in (Level.CITY, Level.COUNTY) and summaries_fresh(engine):
+        # Below a county: the area's own index of red cards, walked back from the instant.
+        r = RED_CARDS
+        latest = (select(r.c.case_id, r.c.issued_at, r.c.card_id)
+                  .where(area.clause(RED_CARDS), r.c.issued_at < instant(period.hi), kind_clause(RED_CARDS, kinds))
+                  .order_by(r.c.issued_at.desc(), r.c.card_id.desc()).limit(limit).subquery("latest"))
+        stmt = (select(*shown, latest.c.issued_at).select_from(named(latest))
+                .order_by(latest.c.issued_at.desc(), latest.c.card_id.desc()))
+        return _rows(engine, stmt, ["case_no", "township", "village", "unit", "issued_at"])
     stmt = (
-        select(CASES.c.case_no, town.c.name, village.c.name, CASES.c.responsible_unit, CARDS.c.issued_at)
-        .select_from(
-            CARDS.join(CASES, CASES.c.id == CARDS.c.case_id)
-            .outerjoin(town, town.c.code == CASES.c.township_code)
-            .outerjoin(village, village.c.code == CASES.c.village_code)
-        )
+        select(*shown, CARDS.c.issued_at)
+        .select_from(named(CARDS))
         .where(CARDS.c.color == str(CardColor.RED), CARDS.c.issued_at < instant(period.hi),
                *(_walk_cards(area, kinds) if uses_summaries(engine, area) else (area.clause(CASES),
                                                                                  kind_clause(CASES, kinds))))

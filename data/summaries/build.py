@@ -27,6 +27,7 @@ from data.models_summary import (
     SumDaily,
     SumFlow,
     SumOverdueSpan,
+    SumRedCard,
     SumStageHours,
     SumStanding,
     SumTownship,
@@ -54,7 +55,7 @@ BACKLOG_KEY = "backlog_source"  # the newest backlog color change id the board w
 BACKLOG_LAST_DAY_KEY = "backlog_last_day"
 TABLES = (SumOverdueSpan, SumStanding, SumStageHours, SumTownship, SumWeeklyNode, SumDaily, SumClosed, SumFlow,
           SumCase, SumCoverage, SumVisits, SumBacklogSpan, SumBacklogBoard, SumCategoryDay,
-          SumTownshipRepeat)
+          SumTownshipRepeat, SumRedCard)
 MAX_SPAN_CLASS = 16  # spans up to 2^17 days (~360 years)
 
 
@@ -78,6 +79,7 @@ def rebuild(engine: Engine, log: Callable[[str], None] | None = None,
         timed("clear", lambda: _clear(conn))
         timed("cases", lambda: _fill_facts(conn))
         timed("spans", lambda: _fill_spans(conn))
+        timed("red cards", lambda: _fill_red_cards(conn))
         timed("categories", lambda: _fill_categories(conn))
         timed("township repeats", lambda: _fill_township_repeats(conn))
         facts = timed("read", lambda: cube.read_facts(conn))
@@ -199,6 +201,16 @@ def _fill_spans(conn: Connection) -> None:
     conn.execute(SPANS.insert().from_select(
         ["case_id", "span_class", "start_day", "end_day", "county_code", "township_code", "village_code",
          "grid_code", "kind", "unit", "due_at"], stmt))
+
+
+def _fill_red_cards(conn: Connection) -> None:
+    """sum_red_cards: the red cards with their case's area codes and kind."""
+    stmt = (select(CARDS.c.id, CARDS.c.case_id, CARDS.c.issued_at, CASES.c.county_code, CASES.c.township_code,
+                   CASES.c.village_code, CASES.c.grid_code, CASES.c.kind)
+            .select_from(CARDS.join(CASES, CASES.c.id == CARDS.c.case_id)).where(CARDS.c.color == str(CardColor.RED)))
+    conn.execute(SumRedCard.__table__.insert().from_select(
+        ["card_id", "case_id", "issued_at", "county_code", "township_code", "village_code", "grid_code", "kind"],
+        stmt))
 
 
 def _fill_monthly(conn: Connection, facts: cube.Facts) -> None:
