@@ -106,6 +106,24 @@ def test_indicators_are_the_same_from_either_path(small_db: Engine, monkeypatch:
         pd.testing.assert_frame_equal(got, qs.indicator_table(small_db, area, slices, SETTINGS, config, by_child))
 
 
+def test_red_cards_below_a_county_from_their_summary_equal_the_cards(small_db: Engine,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A township's or village's red cards per slice (and per child) read sum_red_cards; the same counts come
+    from the cards joined to the cases."""
+    with small_db.connect() as conn:
+        codes = [conn.execute(text(f"SELECT c.{level}_code FROM case_cards cc JOIN cases c ON c.id = cc.case_id "
+                                   f"WHERE cc.color = 'red' GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1")).scalar_one()
+                 for level in ("township", "village")]
+    areas = [find_area(small_db, code) for code in codes]
+    views = [(area, slices, by_child) for slices in random_slicings(random.Random(9), 12) for area in areas
+             for by_child in (True, False)]
+    fast = [qs._red_cards(small_db, area, slices, by_child) for area, slices, by_child in views]
+    monkeypatch.setattr(qs, "summaries_fresh", lambda _engine: False)
+    for (area, slices, by_child), got in zip(views, fast, strict=True):
+        assert got == qs._red_cards(small_db, area, slices, by_child), (area.code, slices[0], by_child)
+    assert sum(sum(counts.values()) for counts in fast) > 0
+
+
 REPEAT_DAY = MIDNIGHT  # a repeat petition registered at exactly midnight
 RED_MIDNIGHT = datetime(2023, 11, 15)  # a second red card for one case, issued at exactly midnight
 

@@ -37,7 +37,7 @@ from sqlalchemy.types import TypeEngine
 
 from data.filters import AreaRef, Period, kind_clause
 from data.models import Case
-from data.models_summary import SumCase, SumDaily, SumStanding, SumTownship
+from data.models_summary import SumCase, SumDaily, SumRedCard, SumStanding, SumTownship
 from data.summaries import day_number, split_months, standing_day, summaries_fresh
 from data.vocab import LEVEL_ORDER, RESOLVED_OUTCOMES, Level, Outcome
 
@@ -46,6 +46,7 @@ DAILY = SumDaily.__table__
 STANDING = SumStanding.__table__
 FACTS = SumCase.__table__
 TOWNSHIP = SumTownship.__table__
+RED_CARDS = SumRedCard.__table__
 
 # The column that names an area's children in the case table (grids have no children).
 CHILD_COLUMN: dict[Level, str] = {

@@ -50,6 +50,7 @@ from data.queries.base import (
     CASES,
     DAILY,
     FACTS,
+    RED_CARDS,
     STANDING,
     TOWNSHIP,
     day_range,
@@ -63,7 +64,7 @@ from data.queries.base import (
 )
 from data.queries.grids import AREA_CHILD, AREA_SELF, CHILD, coverage_rate, coverage_snapshot
 from data.queries.overdue import bucket_index
-from data.summaries import day_number, from_day_number, standing_day
+from data.summaries import day_number, from_day_number, standing_day, summaries_fresh
 from data.vocab import RESOLVED_OUTCOMES, CardColor, Kind, Level, Outcome
 
 AREAS = Area.__table__
@@ -250,8 +251,17 @@ def _scan_cases(engine: Engine, area: AreaRef, slices: list[Period], by_child: b
 
 
 def _red_cards(engine: Engine, area: AreaRef, slices: list[Period], by_child: bool) -> dict[tuple[str, int], int]:
-    """Red cards issued in each slice, by the case's area: {(key, i): count}."""
+    """Red cards issued in each slice, by the case's area: {(key, i): count}.
+
+    With fresh summaries, from sum_red_cards (the area's own index of red cards by issue time); else the cards
+    joined to the area's cases."""
     lo, hi = slices[0].lo, slices[-1].hi
+    if summaries_fresh(engine):
+        r = RED_CARDS.c
+        keys = [r[CHILD[area.level]].label("k")] if by_child else []
+        inner = _first(select(*keys, _slice_index(r.issued_at, slices).label("b")).where(
+            area.clause(RED_CARDS), r.issued_at >= instant(lo), r.issued_at < instant(hi)), "red_cards")
+        return {(k, int(b)): int(n) for k, b, n in _grouped_rows(engine, inner, by_child, [func.count()])}
     inner = (select(*_key_cols(area, by_child), _slice_index(CARDS.c.issued_at, slices).label("b"))
              .select_from(CARDS.join(CASES, CASES.c.id == CARDS.c.case_id))
              .where(CARDS.c.color == str(CardColor.RED), CARDS.c.issued_at >= instant(lo),

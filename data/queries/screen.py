@@ -16,10 +16,10 @@ from sqlalchemy import ColumnElement, Engine, func, select
 
 from data.filters import AreaRef, Period, kind_clause
 from data.models import Area, CaseCard
-from data.models_summary import SumRedCard
 from data.queries.base import (
     CASES,
     DAILY,
+    RED_CARDS,
     STANDING,
     day_range,
     instant,
@@ -39,7 +39,6 @@ from data.vocab import HANDLING_ORDER, CardColor, Kind, Level
 
 AREAS = Area.__table__
 CARDS = CaseCard.__table__
-RED_CARDS = SumRedCard.__table__
 TREND_MONTHS = 12
 RED_LIST = 20
 
