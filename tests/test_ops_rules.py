@@ -258,6 +258,21 @@ def test_index_formula_by_hand() -> None:
                                                                      "visit_coverage")), got.loc[i, "index"])
 
 
+def test_index_scores_agree_with_the_scalar_score_on_random_values() -> None:
+    """The vectorised scores are `score` value by value (NaN kept, clamped at both ends, either direction)."""
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    config = fixture_config()
+    values = pd.DataFrame({i.key: rng.uniform(-50, 250, 40) for i in config.indicators})
+    values = values.mask(rng.random(values.shape) < 0.2)
+    got = qs.index_scores(values, config)
+    for ind in config.indicators:
+        want = [qs.score(v, ind) for v in values[ind.key]]
+        assert np.allclose(got[f"score_{ind.key}"], want, equal_nan=True)
+    assert list(got.columns[: len(values.columns)]) == list(values.columns)
+
+
 def test_changing_weights_in_the_file_changes_the_index(small_db: Engine, tmp_path: Path, monkeypatch) -> None:
     from data.filters import Period, city
 

@@ -147,15 +147,21 @@ def index_scores(values: pd.DataFrame, config: SafetyConfig) -> pd.DataFrame:
     `values` has one column per indicator key (NaN where there is no value); rows are areas or periods.
     Indicators without a value are left out and the others share the weight, row by row.
     """
-    out = values.copy()
-    weights = pd.DataFrame({i.key: np.where(out[i.key].isna(), 0.0, i.weight) for i in config.indicators},
-                           index=out.index)
+    inds = config.indicators
+    vals = np.column_stack([values[i.key].to_numpy(dtype=float) for i in inds]) if len(values) else np.zeros((0, len(inds)))
+    good, bad = np.array([i.good for i in inds], dtype=float), np.array([i.bad for i in inds], dtype=float)
+    weights = np.where(np.isnan(vals), 0.0, np.array([i.weight for i in inds], dtype=float))
     total = weights.sum(axis=1)
-    for ind in config.indicators:
-        out[f"score_{ind.key}"] = [score(v, ind) for v in out[ind.key]]
-        out[f"points_{ind.key}"] = (weights[ind.key] * out[f"score_{ind.key}"].fillna(0.0) / total.where(total > 0))
-    out["index"] = sum(out[f"points_{i.key}"] for i in config.indicators).clip(0.0, 100.0).where(total > 0)
-    return out
+    share = np.where(total > 0, total, np.nan)[:, None]
+    scores = 100.0 * np.clip((vals - bad) / (good - bad), 0.0, 1.0)  # the vectorised `score`: NaN stays NaN
+    points = weights * np.nan_to_num(scores, nan=0.0) / share
+    added = {}
+    for j, ind in enumerate(inds):
+        added[f"score_{ind.key}"] = scores[:, j]
+        added[f"points_{ind.key}"] = points[:, j]
+    added["index"] = np.where(total > 0, np.clip(points.sum(axis=1), 0.0, 100.0), np.nan)
+    # One concat instead of a column insert per indicator: 22 inserts cost ~10 ms per call.
+    return pd.concat([values, pd.DataFrame(added, index=values.index)], axis=1)
 
 
 # --- indicator values from the data ---
