@@ -88,6 +88,26 @@ def test_trend_figure_stacks_the_board() -> None:
     assert list(fig.data[2].y) == [5, 3] and pd.Timestamp(fig.data[0].x[0]) == pd.Timestamp("2023-01-01")
 
 
+def test_wall_screen_backlog_figures_keep_the_screen_layout() -> None:
+    """The wall screen's pair, built in one constructor each: the page figure's stacked areas with the screen's
+    type, margins and short month ticks; the per-child bars stacked with their totals beside them."""
+    frame = pd.DataFrame({"at": [datetime(2023, 2, 1), datetime(2023, 3, 1)], "red": [5, 3], "yellow": [2, 4],
+                          "green": [0, 1]})
+    fig = fb.screen_trend_figure(frame)
+    page = fb.trend_figure(frame)
+    assert json.loads(fig.to_json())["data"] == json.loads(page.to_json())["data"]
+    assert fig.layout.font.size == fb.SCREEN_FONT and fig.layout.margin.b == 60 and fig.layout.margin.l == 64
+    assert fig.layout.xaxis.tickformat == "%-m月末" and fig.layout.xaxis.dtick == "M2"
+    assert fig.layout.paper_bgcolor == "rgba(0,0,0,0)" and not fig.layout.yaxis.title.text
+    assert is_empty(fb.screen_trend_figure(frame.assign(red=0, yellow=0, green=0)))
+    children = pd.DataFrame({"code": ["a", "b"], "name": ["甲镇", "乙镇"], "red": [1, 4], "yellow": [2, 0],
+                             "green": [0, 3], "on_board": [3, 7]})
+    board = fb.screen_board_figure(children)
+    assert board.layout.barmode == "stack" and [t.type for t in board.data] == ["bar"] * 3 + ["scatter"]
+    assert list(board.data[-1].text) == ["7", "3"] and board.layout.xaxis.range == (0, 7 * 1.2)
+    assert board.layout.font.size == fb.SCREEN_FONT and board.layout.margin.l == 96
+
+
 def test_case_rows_and_detail_panel() -> None:
     frame = pd.DataFrame([{"id": 7, "case_no": "SQ1", "category": "征地拆迁", "origin": "national", "color": "red",
                            "state": "on_board", "reported_at": datetime(2023, 1, 2, 8, 30), "closed_at": None,

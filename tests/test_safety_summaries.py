@@ -160,7 +160,7 @@ AROUND = [Period(date(2023, 11, 20), date(2023, 11, 20)), Period(date(2023, 11, 
           Period(date(2023, 11, 16), date(2024, 1, 10)), Period(date(2023, 6, 10), date(2023, 12, 5))]
 
 
-def test_summary_counts_follow_an_import(small_db: Engine) -> None:
+def test_summary_counts_follow_an_import(small_db: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     """New cases, cards and changed closures count the same on both paths once after_cases_changed ran, and the
     pages fall back to the case table (which already has them) before."""
     county = find_area(small_db, "321322")
@@ -179,6 +179,13 @@ def test_summary_counts_follow_an_import(small_db: Engine) -> None:
         assert now["repeat"] == stale["repeat"] and now["reg_petition"] == stale["reg_petition"]
         red = qs._counts_from_summaries(small_db, county, red_day, False)[("", 0)]
         assert red["red"] == before[1][("", 0)]["red"] + 1
+        with small_db.connect() as conn:  # the township's own red-card index has the new card too
+            town = find_area(small_db, conn.execute(text("SELECT township_code FROM cases WHERE id = :i"),
+                                                    {"i": ids[2]}).scalar_one())
+        fast = qs._red_cards(small_db, town, red_day, False)
+        with monkeypatch.context() as m:
+            m.setattr(qs, "summaries_fresh", lambda _engine: False)
+            assert fast == qs._red_cards(small_db, town, red_day, False) and fast[("", 0)] >= 1
         for area in summary_areas(small_db):
             for p in AROUND:
                 for slices in ([p], [qs.previous_period(p), p], qs.month_slices(p)):

@@ -257,11 +257,10 @@ def _summary_stage_times(
     hists: dict[str, list[tuple[tuple, RowHistogram]]] = {name: [] for name in STAGE_COLUMNS}
     loose: dict[str, list[np.ndarray]] = {name: [] for name in STAGE_COLUMNS}
     packed = node.key if node and node.family != NodeFamily.KIND else ""
+    rows_where = false() if split.whole is None else and_(
+        t.c.node == packed, t.c.month >= split.whole[0], t.c.month < split.whole[1], summary_area(t, area),
+        kind_clause(t, kinds), t.c.kind == node.code if node and node.family == NodeFamily.KIND else true())
     with engine.connect() as conn:
-        rows_where = and_(t.c.node == packed, t.c.month >= split.whole[0], t.c.month < split.whole[1],
-                          summary_area(t, area), kind_clause(t, kinds),
-                          t.c.kind == node.code if node and node.family == NodeFamily.KIND else true()) \
-            if split.whole else false()
         if split.whole:
             stmt = select(t.c.month, t.c.county_code, t.c.kind, *[t.c[f"{name}_hist"] for name in STAGE_COLUMNS]).where(
                 rows_where)

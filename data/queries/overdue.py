@@ -35,7 +35,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.sql.elements import KeyedColumnElement
-from sqlalchemy.sql.selectable import Subquery
+from sqlalchemy.sql.selectable import FromClause, Subquery
 
 from data.filters import AreaRef, Period, kind_clause
 from data.models import Area, CaseCard, CaseEvent
@@ -630,7 +630,7 @@ SPAN_COLUMNS = frozenset({"kind", "unit", "due_at", "overdue_days"})
 class _RankSource:
     """Where the table's rows are ranked: the rows, their case id, and the sort/filter expressions on them."""
 
-    source: Any
+    source: FromClause
     case_id: ColumnElement[int]
     exprs: Mapping[str, ColumnElement[Any]]
     overdue: ColumnElement[bool]
