@@ -79,7 +79,7 @@ def rebuild(engine: Engine, log: Callable[[str], None] | None = None,
         timed("clear", lambda: _clear(conn))
         timed("cases", lambda: _fill_facts(conn))
         timed("spans", lambda: _fill_spans(conn))
-        timed("red cards", lambda: _fill_red_cards(conn))
+        timed("red cards", lambda: _fill_red_cards(conn))  # before "monthly", whose township counts read it
         timed("categories", lambda: _fill_categories(conn))
         timed("township repeats", lambda: _fill_township_repeats(conn))
         facts = timed("read", lambda: cube.read_facts(conn))
@@ -224,13 +224,13 @@ def _red_cards_by_township(conn: Connection) -> list[tuple]:
     """(month, county, township, kind, red cards issued) per month of issue, by the case's area and kind.
 
     Counted from the cards themselves, not from `sum_cases.card3_day`: a case may hold more than one red card
-    (an import brings whatever history the source has), and each issue counts.
+    (an import brings whatever history the source has), and each issue counts. Read from `sum_red_cards`,
+    filled earlier in the rebuild (the red cards already joined to their cases' areas and kinds).
     """
-    month = sql_month(conn, CARDS.c.issued_at).label("month")
-    stmt = (select(month, CASES.c.county_code, CASES.c.township_code, CASES.c.kind, func.count())
-            .select_from(CARDS.join(CASES, CASES.c.id == CARDS.c.case_id))
-            .where(CARDS.c.color == str(CardColor.RED))
-            .group_by("month", CASES.c.county_code, CASES.c.township_code, CASES.c.kind))
+    r = SumRedCard.__table__.c
+    month = sql_month(conn, r.issued_at).label("month")
+    stmt = (select(month, r.county_code, r.township_code, r.kind, func.count())
+            .group_by("month", r.county_code, r.township_code, r.kind))
     return [(m, county, township, kind, int(n)) for m, county, township, kind, n in conn.execute(stmt)]
 
 
