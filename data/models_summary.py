@@ -298,8 +298,42 @@ class SumRedCard(Base):
     grid_code: Mapped[str] = mapped_column(CODE)
     kind: Mapped[str] = mapped_column(String(10))
 
-    __table_args__ = tuple(Index(f"ix_sum_red_cards_{level}", f"{level}_code", "issued_at", "card_id", "kind")
-                           for level in ("township", "village", "grid"))
+    closed_day: Mapped[int | None] = mapped_column(Integer)  # the case's closing day: red cards still standing
+
+    # A township's index also covers what its village counts read (`data.queries.villages`): the cards issued
+    # in a range per village, and the red-carded cases still open at a midnight.
+    __table_args__ = (
+        Index("ix_sum_red_cards_township", "township_code", "issued_at", "card_id", "kind", "village_code",
+              "case_id", "closed_day"),
+        *(Index(f"ix_sum_red_cards_{level}", f"{level}_code", "issued_at", "card_id", "kind")
+          for level in ("village", "grid")),
+    )
+
+
+class SumVillage(Base):
+    """Per month, village and kind: the township summary's flows one level down, plus `ended` (cases whose
+    later of registration and closure falls in the month) — what a township's villages read.
+
+    Open at a midnight D is then a running sum: registered before D minus ended before D (whole months here,
+    the days of D's own month from the township's case indexes; `data.queries.villages`). Keyed by township
+    first: a township reads one contiguous range.
+    """
+
+    __tablename__ = "sum_village"
+
+    township_code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    month: Mapped[int] = mapped_column(Integer, primary_key=True)
+    village_code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    registered: Mapped[int] = mapped_column(Integer, default=0)
+    closed: Mapped[int] = mapped_column(Integer, default=0)
+    resolved: Mapped[int] = mapped_column(Integer, default=0)
+    mediated: Mapped[int] = mapped_column(Integer, default=0)
+    repeat_petitions: Mapped[int] = mapped_column(Integer, default=0)
+    red_cards: Mapped[int] = mapped_column(Integer, default=0)
+    ended: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (_CLUSTERED,)
 
 
 class SumCoverage(Base):

@@ -33,6 +33,7 @@ from data.queries.base import (
     township_rows,
     uses_summaries,
 )
+from data.queries.villages import uses_village_summary, village_counts
 from data.vocab import CardColor, CenterLevel, Kind, Level, Outcome, WorkerRole
 
 AREAS = Area.__table__
@@ -94,15 +95,28 @@ def child_metrics(engine: Engine, area: AreaRef, period: Period, kinds: tuple[st
     unit_clause, column = _children(area)
     units = select(AREAS.c.code, AREAS.c.name, AREAS.c.population, AREAS.c.lon, AREAS.c.lat).where(unit_clause)
     counts: dict[str, dict[str, int]] = {}
-    statements = (_summary_statements(engine, area, period, kinds) if uses_summaries(engine, area)
-                  else _count_statements(area, period, kinds, column))
+    village_summary = uses_village_summary(engine, area)
+    statements = ([] if village_summary else _summary_statements(engine, area, period, kinds)
+                  if uses_summaries(engine, area) else _count_statements(area, period, kinds, column))
     with engine.connect() as conn:
         frame = pd.DataFrame(conn.execute(units.order_by(AREAS.c.code)).all(),
                              columns=["code", "name", "population", "lon", "lat"])
         for stmt, names in statements:
             for code, *values in conn.execute(stmt):
                 counts.setdefault(code, {}).update(zip(names, values, strict=True))
+    if village_summary:
+        counts = _village_metrics(engine, area, period, kinds)
     return _assemble(frame, counts)
+
+
+def _village_metrics(engine: Engine, township: AreaRef, period: Period,
+                     kinds: tuple[str, ...]) -> dict[str, dict[str, int]]:
+    """The map's counts of a township's villages from the village summary (`data.queries.villages`)."""
+    found = village_counts(engine, township, [period], kinds, standing=("overdue", "red_open"))
+    return {village: {"cases": sum(n for name, n in c.items() if name.startswith("reg_")),
+                      "handled": c["disputes_closed"], "mediated": c["mediated"], "overdue": c["overdue"],
+                      "red_cards": c["red_open"]}
+            for (village, _), c in found.items()}
 
 
 Counted = tuple[Select, tuple[str, ...]]

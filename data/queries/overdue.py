@@ -165,21 +165,25 @@ def _summary_from_snapshot(engine: Engine, area: AreaRef, period: Period, kinds:
     return pd.DataFrame([row]).astype(int)
 
 
-def overdue_spans(area: AreaRef, at: datetime, kinds: tuple[str, ...]) -> Subquery:
-    """The cases of a city or county overdue at midnight `at`, from the spans table, with their area and unit.
+def overdue_spans(area: AreaRef, at: datetime, kinds: tuple[str, ...], name: str = "overdue_now",
+                  village: bool = False) -> Subquery:
+    """The cases of an area overdue at midnight `at`, from the spans table, with their area codes and unit.
 
     One short index range per span class: a span of class k (length < 2^(k+1) days) that covers day D started
-    within the 2^(k+1) − 1 days up to D; open-ended spans (class −1) only need to have started.
+    within the 2^(k+1) − 1 days up to D; open-ended spans (class −1) only need to have started. The index
+    carries the county and township (the page's default ranking reads nothing else); `village` adds the
+    village code, read from the table for the few spans that match.
     """
     day = day_number(at.date())
     t = SPANS
-    cols = [t.c.case_id, t.c.county_code, t.c.township_code, t.c.kind, t.c.unit, t.c.due_at]
-    where = and_(summary_area(t, area), kind_clause(t, kinds))
+    cols = [t.c.case_id, t.c.county_code, t.c.township_code, *([t.c.village_code] if village else []), t.c.kind,
+            t.c.unit, t.c.due_at]
+    where = and_(area.clause(t), kind_clause(t, kinds))
     parts = [select(*cols).where(t.c.span_class == -1, t.c.start_day <= day, where)]
     parts += [select(*cols).where(t.c.span_class == k, t.c.start_day >= day - 2 ** (k + 1) + 2,
                                   t.c.start_day <= day, t.c.end_day > day, where)
               for k in range(MAX_SPAN_CLASS + 1)]
-    return union_all(*parts).subquery("overdue_now")
+    return union_all(*parts).subquery(name)
 
 
 def overdue_cases(engine: Engine, area: AreaRef, at: datetime, kinds: tuple[str, ...]) -> ColumnElement[bool]:

@@ -64,6 +64,7 @@ from data.queries.base import (
 )
 from data.queries.grids import AREA_CHILD, AREA_SELF, CHILD, coverage_rate, coverage_snapshot
 from data.queries.overdue import bucket_index
+from data.queries.villages import uses_village_summary, village_counts
 from data.summaries import day_number, from_day_number, standing_day, summaries_fresh
 from data.vocab import RESOLVED_OUTCOMES, CardColor, Kind, Level, Outcome
 
@@ -200,7 +201,20 @@ def _case_counts(engine: Engine, area: AreaRef, slices: list[Period], by_child: 
     """
     if uses_summaries(engine, area):
         return _counts_from_summaries(engine, area, slices, by_child)
+    if uses_village_summary(engine, area):
+        return _counts_from_villages(engine, area, slices, by_child)
     return _counts_from_cases(engine, area, slices, by_child)
+
+
+def _counts_from_villages(engine: Engine, area: AreaRef, slices: list[Period], by_child: bool) -> dict:
+    """_case_counts for a township from the village summary: per village, or added up for the township."""
+    found = village_counts(engine, area, slices)
+    if by_child:
+        return found
+    out: dict = {}
+    for (_, i), c in found.items():
+        out.setdefault(("", i), Counter()).update(c)
+    return out
 
 
 def _counts_from_cases(engine: Engine, area: AreaRef, slices: list[Period], by_child: bool) -> dict:

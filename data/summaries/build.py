@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterable
 
 import numpy as np
-from sqlalchemy import ColumnElement, Connection, Engine, case, func, null, or_, select
+from sqlalchemy import ColumnElement, Connection, Engine, case, func, literal, null, or_, select, union_all
 
 from data.alert_rules import OpsSettings
 from data.models import Case, CaseCard, CaseEvent, Meta
@@ -32,12 +32,13 @@ from data.models_summary import (
     SumStanding,
     SumTownship,
     SumTownshipRepeat,
+    SumVillage,
     SumVisits,
     SumWeeklyNode,
 )
 from data.summaries import backlog, cube
 from data.summaries.days import sql_day, sql_month
-from data.vocab import CARD_ORDER, RESOLVED_OUTCOMES, CardColor, Kind, Status, Step
+from data.vocab import CARD_ORDER, RESOLVED_OUTCOMES, CardColor, Kind, Outcome, Status, Step
 
 CASES = Case.__table__
 EVENTS = CaseEvent.__table__
@@ -55,7 +56,7 @@ BACKLOG_KEY = "backlog_source"  # the newest backlog color change id the board w
 BACKLOG_LAST_DAY_KEY = "backlog_last_day"
 TABLES = (SumOverdueSpan, SumStanding, SumStageHours, SumTownship, SumWeeklyNode, SumDaily, SumClosed, SumFlow,
           SumCase, SumCoverage, SumVisits, SumBacklogSpan, SumBacklogBoard, SumCategoryDay,
-          SumTownshipRepeat, SumRedCard)
+          SumTownshipRepeat, SumRedCard, SumVillage)
 MAX_SPAN_CLASS = 16  # spans up to 2^17 days (~360 years)
 
 
@@ -79,7 +80,8 @@ def rebuild(engine: Engine, log: Callable[[str], None] | None = None,
         timed("clear", lambda: _clear(conn))
         timed("cases", lambda: _fill_facts(conn))
         timed("spans", lambda: _fill_spans(conn))
-        timed("red cards", lambda: _fill_red_cards(conn))  # before "monthly", whose township counts read it
+        timed("red cards", lambda: _fill_red_cards(conn))  # before "monthly" and "villages", which read it
+        timed("villages", lambda: _fill_villages(conn))
         timed("categories", lambda: _fill_categories(conn))
         timed("township repeats", lambda: _fill_township_repeats(conn))
         facts = timed("read", lambda: cube.read_facts(conn))
@@ -206,11 +208,39 @@ def _fill_spans(conn: Connection) -> None:
 def _fill_red_cards(conn: Connection) -> None:
     """sum_red_cards: the red cards with their case's area codes and kind."""
     stmt = (select(CARDS.c.id, CARDS.c.case_id, CARDS.c.issued_at, CASES.c.county_code, CASES.c.township_code,
-                   CASES.c.village_code, CASES.c.grid_code, CASES.c.kind)
+                   CASES.c.village_code, CASES.c.grid_code, CASES.c.kind, sql_day(conn, CASES.c.closed_at))
             .select_from(CARDS.join(CASES, CASES.c.id == CARDS.c.case_id)).where(CARDS.c.color == str(CardColor.RED)))
     conn.execute(SumRedCard.__table__.insert().from_select(
-        ["card_id", "case_id", "issued_at", "county_code", "township_code", "village_code", "grid_code", "kind"],
-        stmt))
+        ["card_id", "case_id", "issued_at", "county_code", "township_code", "village_code", "grid_code", "kind",
+         "closed_day"], stmt))
+
+
+VILLAGE_MEASURES = ("registered", "closed", "resolved", "mediated", "repeat_petitions", "red_cards", "ended")
+
+
+def _fill_villages(conn: Connection) -> None:
+    """sum_village in one INSERT … SELECT: the cases by month registered, closed and ended, and the red cards
+    (from `sum_red_cards`, filled before) by month issued, summed per (township, month, village, kind)."""
+    c, r = CASES.c, SumRedCard.__table__.c
+    zero, one = literal(0), literal(1)
+    keys = (c.township_code, c.village_code, c.kind)
+    closed = c.closed_at.is_not(None)
+    parts = union_all(
+        select(*keys, sql_month(conn, c.reported_at).label("month"), one.label("registered"), zero.label("closed"),
+               zero.label("resolved"), zero.label("mediated"),
+               case(((c.kind == str(Kind.PETITION)) & (c.repeat_visits >= 1), 1), else_=0).label("repeat_petitions"),
+               zero.label("red_cards"), zero.label("ended")),
+        select(*keys, sql_month(conn, c.closed_at), zero, one, case((c.outcome.in_(RESOLVED_OUTCOMES), 1), else_=0),
+               case((c.outcome == str(Outcome.SUCCESS), 1), else_=0), zero, zero, zero).where(closed),
+        select(*keys, _greatest(sql_month(conn, c.reported_at), sql_month(conn, c.closed_at)),
+               zero, zero, zero, zero, zero, zero, one).where(closed),
+        select(r.township_code, r.village_code, r.kind, sql_month(conn, r.issued_at),
+               zero, zero, zero, zero, zero, one, zero),
+    ).subquery("parts")
+    group = (parts.c.township_code, parts.c.month, parts.c.village_code, parts.c.kind)
+    stmt = select(*group, *[func.sum(parts.c[m]) for m in VILLAGE_MEASURES]).group_by(*group)
+    conn.execute(SumVillage.__table__.insert().from_select(
+        ["township_code", "month", "village_code", "kind", *VILLAGE_MEASURES], stmt))
 
 
 def _fill_monthly(conn: Connection, facts: cube.Facts) -> None:
