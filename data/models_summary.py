@@ -7,8 +7,8 @@ they are always exactly in step with the cases. Days are stored as integers (day
 
 Grains: the monthly tables hold whole calendar months (keyed by the day number of the month's first day); the
 days at a period's ends that do not fill a month are read from `sum_cases` (one narrow row per case, clustered
-by the day reported). Area keys stop at the township: views of a township or anything below it read the case
-table through its selective indexes (a township holds under 1% of the cases).
+by the day reported). Area keys mostly stop at the township: a township's villages have their own monthly table
+(`sum_village`), and views of a village or anything below read the case table through its selective indexes.
 
 One table is not derived from the cases: the visit-coverage snapshot `sum_coverage` comes from `key_persons`
 and `grid_visits` with the configured visit frequencies; the same rebuild writes it, and it is read only while

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 from sqlalchemy import Engine, text
-from test_safety_summaries import nonzero, random_slicings
+from test_safety_summaries import assert_same_counts, random_slicings
 from test_summaries import _simulate_import, _undo_import
 
 from data.filters import AreaRef, Period, find_area
@@ -40,11 +40,7 @@ def townships(engine: Engine, n: int, seed: int) -> list[AreaRef]:
 
 
 def assert_same_safety_counts(engine: Engine, area: AreaRef, slices: list[Period], by_child: bool) -> Counter:
-    got = nonzero(qs._counts_from_villages(engine, area, slices, by_child))
-    want = nonzero(qs._counts_from_cases(engine, area, slices, by_child))
-    diff = {k: (got.get(k), want.get(k)) for k in set(got) | set(want) if got.get(k) != want.get(k)}
-    assert not diff, (area.code, slices[0], slices[-1], len(slices), by_child, list(diff.items())[:3])
-    return sum(want.values(), Counter())
+    return assert_same_counts(engine, area, slices, by_child, qs._counts_from_villages)
 
 
 def test_safety_counts_of_villages_equal_the_case_table(small_db: Engine) -> None:
