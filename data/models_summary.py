@@ -315,8 +315,9 @@ class SumVillage(Base):
     later of registration and closure falls in the month) — what a township's villages read.
 
     Open at a midnight D is then a running sum: registered before D minus ended before D (whole months here,
-    the days of D's own month from the township's case indexes; `data.queries.villages`). Keyed by township
-    first: a township reads one contiguous range.
+    the days of D's own month from the township's case indexes; `data.queries.villages`). So is overdue at the
+    first midnight of a month: the overdue spans started before it minus those ended before it. Keyed by
+    township first: a township reads one contiguous range.
     """
 
     __tablename__ = "sum_village"
@@ -332,6 +333,8 @@ class SumVillage(Base):
     repeat_petitions: Mapped[int] = mapped_column(Integer, default=0)
     red_cards: Mapped[int] = mapped_column(Integer, default=0)
     ended: Mapped[int] = mapped_column(Integer, default=0)
+    overdue_from: Mapped[int] = mapped_column(Integer, default=0)  # overdue spans by month of start_day − 1
+    overdue_to: Mapped[int] = mapped_column(Integer, default=0)  # … and of end_day − 1 (the closing day)
 
     __table_args__ = (_CLUSTERED,)
 

@@ -54,20 +54,53 @@ def village_counts(engine: Engine, township: AreaRef, slices: Sequence[Period], 
                 default=0)
     out: Counts = {}
     with engine.connect() as conn:
-        months = _month_rows(conn, township, limit, kinds)
+        months = _by_month(_month_rows(conn, township, limit, kinds))
         edges = _edge_rows(conn, township, ranges, kinds)
         for i, split in enumerate(flow_splits):
             if split.whole:
                 lo, hi = split.whole
-                _add_flows(out, i, (row for row in months if lo <= row[0] < hi))
+                _add_flows(out, i, (row[:-2] for month in months if lo <= month < hi for row in months[month]))
             for r in split.edges:
                 _add_flows(out, i, ((None, *row[1:]) for row in edges if row[0] == r))
+        running = _running_sums(months, {day_number(_month_start(d)) for d in ends})
         if "open" in standing:
-            _add_open(out, ends, partial, months, edges)
+            for i, at in enumerate(ends):
+                net = Counter(running[day_number(_month_start(at))]["open"])
+                for r, village, _kind, registered, *_rest, ended in edges:
+                    if r == partial.get(i):
+                        net[village] += registered - ended
+                _add_standing(out, "open", ((i, village, n) for village, n in net.items()))
         if "overdue" in standing:
-            _add_standing(out, "overdue", _overdue_at(conn, township, ends, kinds))
+            aligned = [(i, village, n) for i, at in enumerate(ends) if i not in partial
+                       for village, n in running[day_number(at.date())]["overdue"].items()]
+            _add_standing(out, "overdue", aligned)
+            _add_standing(out, "overdue", _overdue_at(conn, township, ends, partial, kinds))
         if "red_open" in standing:
             _add_standing(out, "red_open", _red_open_at(conn, township, ends, kinds))
+    return out
+
+
+def _by_month(rows: list[tuple]) -> dict[int, list[tuple]]:
+    by_month: dict[int, list[tuple]] = {}
+    for row in rows:
+        by_month.setdefault(row[0], []).append(row)
+    return by_month
+
+
+def _running_sums(by_month: dict[int, list[tuple]], firsts: set[int]) -> dict[int, dict[str, Counter]]:
+    """At each month start in `firsts`, per village: open (registered − ended) and overdue (spans started −
+    spans ended) over every month before it."""
+    totals = {"open": Counter(), "overdue": Counter()}
+    out: dict[int, dict[str, Counter]] = {}
+    pending = sorted(firsts)
+    for month in sorted(by_month):
+        while pending and pending[0] <= month:
+            out[pending.pop(0)] = {k: Counter(v) for k, v in totals.items()}
+        for _, village, _kind, registered, *_rest, ended, overdue_from, overdue_to in by_month[month]:
+            totals["open"][village] += registered - ended
+            totals["overdue"][village] += overdue_from - overdue_to
+    for first in pending:
+        out[first] = {k: Counter(v) for k, v in totals.items()}
     return out
 
 
@@ -76,9 +109,9 @@ def _month_start(at: datetime) -> date:
 
 
 def _month_rows(conn: Connection, township: AreaRef, limit: int, kinds: tuple[str, ...]) -> list[tuple]:
-    """(month, village, kind, *EDGE_MEASURES) of the township's months before `limit`."""
+    """(month, village, kind, *EDGE_MEASURES, overdue_from, overdue_to) of the township's months before `limit`."""
     v = VILLAGES.c
-    stmt = select(v.month, v.village_code, v.kind, *[v[m] for m in EDGE_MEASURES]).where(
+    stmt = select(v.month, v.village_code, v.kind, *[v[m] for m in (*EDGE_MEASURES, "overdue_from", "overdue_to")]).where(
         v.township_code == township.code, v.month < limit, kind_clause(VILLAGES, kinds))
     return [(int(m), village, kind, *map(int, rest)) for m, village, kind, *rest in conn.execute(stmt)]
 
@@ -134,33 +167,18 @@ def _add_flows(out: Counts, i: int, rows: Iterable[tuple]) -> None:
             c["mediated"] += mediated
 
 
-def _add_open(out: Counts, ends: list[datetime], partial: dict[int, tuple[int, int]], months: list[tuple],
-              edges: list[tuple]) -> None:
-    """Open at each end D: Σ (registered − ended) over the months before D's month and the days of it before D."""
-    for i, at in enumerate(ends):
-        first = day_number(_month_start(at))
-        net: Counter = Counter()
-        for month, village, _kind, registered, *_rest, ended in months:
-            if month < first:
-                net[village] += registered - ended
-        for r, village, _kind, registered, *_rest, ended in edges:
-            if r == partial.get(i):
-                net[village] += registered - ended
-        for village, n in net.items():
-            if n:
-                out.setdefault((village, i), Counter())["open"] += n
-
-
 def _add_standing(out: Counts, name: str, rows: Iterable[tuple[int, str, int]]) -> None:
     for i, village, n in rows:
         out.setdefault((village, int(i)), Counter())[name] += int(n)
 
 
-def _overdue_at(conn: Connection, township: AreaRef, ends: list[datetime], kinds: tuple[str, ...]) -> list[tuple]:
-    """(end index, village, cases overdue at that midnight) from the overdue spans."""
+def _overdue_at(conn: Connection, township: AreaRef, ends: list[datetime], partial: dict[int, tuple[int, int]],
+                kinds: tuple[str, ...]) -> list[tuple]:
+    """(end index, village, cases overdue then) from the overdue spans, for the ends that are not the first
+    midnight of a month (those are running sums)."""
     parts = []
-    for i, at in enumerate(ends):
-        spans = overdue_spans(township, at, kinds, f"overdue{i}", village=True)
+    for i in partial:
+        spans = overdue_spans(township, ends[i], kinds, f"overdue{i}", village=True)
         parts.append(select(literal(i, Integer()).label("i"), spans.c.village_code, func.count())
                      .group_by(spans.c.village_code))
     return [tuple(r) for r in conn.execute(union_all(*parts))] if parts else []

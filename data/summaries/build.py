@@ -215,27 +215,37 @@ def _fill_red_cards(conn: Connection) -> None:
          "closed_day"], stmt))
 
 
-VILLAGE_MEASURES = ("registered", "closed", "resolved", "mediated", "repeat_petitions", "red_cards", "ended")
+VILLAGE_MEASURES = ("registered", "closed", "resolved", "mediated", "repeat_petitions", "red_cards", "ended",
+                    "overdue_from", "overdue_to")
 
 
 def _fill_villages(conn: Connection) -> None:
-    """sum_village in one INSERT … SELECT: the cases by month registered, closed and ended, and the red cards
-    (from `sum_red_cards`, filled before) by month issued, summed per (township, month, village, kind)."""
+    """sum_village in one INSERT … SELECT: the cases by month registered, closed and ended, the overdue spans by
+    the months they start and end in, and the red cards (from `sum_red_cards`, filled before) by month issued,
+    summed per (township, month, village, kind)."""
     c, r = CASES.c, SumRedCard.__table__.c
     zero, one = literal(0), literal(1)
     keys = (c.township_code, c.village_code, c.kind)
     closed = c.closed_at.is_not(None)
+    # The overdue spans' cases (`_fill_spans`): overdue from the day after the later of registration and due
+    # date until the day after closure, when that is later.
+    last_start = _greatest(sql_day(conn, c.reported_at), sql_day(conn, c.due_at))
+    ever_overdue = or_(c.closed_at.is_(None), sql_day(conn, c.closed_at) > last_start)
     parts = union_all(
         select(*keys, sql_month(conn, c.reported_at).label("month"), one.label("registered"), zero.label("closed"),
                zero.label("resolved"), zero.label("mediated"),
                case(((c.kind == str(Kind.PETITION)) & (c.repeat_visits >= 1), 1), else_=0).label("repeat_petitions"),
-               zero.label("red_cards"), zero.label("ended")),
+               zero.label("red_cards"), zero.label("ended"), zero.label("overdue_from"), zero.label("overdue_to")),
         select(*keys, sql_month(conn, c.closed_at), zero, one, case((c.outcome.in_(RESOLVED_OUTCOMES), 1), else_=0),
-               case((c.outcome == str(Outcome.SUCCESS), 1), else_=0), zero, zero, zero).where(closed),
+               case((c.outcome == str(Outcome.SUCCESS), 1), else_=0), zero, zero, zero, zero, zero).where(closed),
         select(*keys, _greatest(sql_month(conn, c.reported_at), sql_month(conn, c.closed_at)),
-               zero, zero, zero, zero, zero, zero, one).where(closed),
+               zero, zero, zero, zero, zero, zero, one, zero, zero).where(closed),
         select(r.township_code, r.village_code, r.kind, sql_month(conn, r.issued_at),
-               zero, zero, zero, zero, zero, one, zero),
+               zero, zero, zero, zero, zero, one, zero, zero, zero),
+        select(*keys, _greatest(sql_month(conn, c.reported_at), sql_month(conn, c.due_at)),
+               zero, zero, zero, zero, zero, zero, zero, one, zero).where(ever_overdue),
+        select(*keys, sql_month(conn, c.closed_at), zero, zero, zero, zero, zero, zero, zero, zero, one).where(
+            closed, ever_overdue),
     ).subquery("parts")
     group = (parts.c.township_code, parts.c.month, parts.c.village_code, parts.c.kind)
     stmt = select(*group, *[func.sum(parts.c[m]) for m in VILLAGE_MEASURES]).group_by(*group)

@@ -21,7 +21,8 @@ down_revision = "0015"
 branch_labels = None
 depends_on = None
 
-MEASURES = ("registered", "closed", "resolved", "mediated", "repeat_petitions", "red_cards", "ended")
+MEASURES = ("registered", "closed", "resolved", "mediated", "repeat_petitions", "red_cards", "ended",
+            "overdue_from", "overdue_to")
 OLD_TOWNSHIP_INDEX = ["township_code", "issued_at", "card_id", "kind"]
 TOWNSHIP_INDEX = [*OLD_TOWNSHIP_INDEX, "village_code", "case_id", "closed_day"]
 
