@@ -31,7 +31,7 @@ from data.vocab import RESOLVED_OUTCOMES, Kind, Level, Outcome
 
 VILLAGES = SumVillage.__table__
 EDGE_MEASURES = ("registered", "repeat_petitions", "closed", "resolved", "mediated", "red_cards", "ended")
-STANDING = ("open", "overdue", "red_open")
+MONTH_MEASURES = (*EDGE_MEASURES, "overdue_from", "overdue_to")  # the running overdue count: months only
 Counts = dict[tuple[str, int], Counter]
 
 
@@ -109,9 +109,9 @@ def _month_start(at: datetime) -> date:
 
 
 def _month_rows(conn: Connection, township: AreaRef, limit: int, kinds: tuple[str, ...]) -> list[tuple]:
-    """(month, village, kind, *EDGE_MEASURES, overdue_from, overdue_to) of the township's months before `limit`."""
+    """(month, village, kind, *MONTH_MEASURES) of the township's months before `limit`."""
     v = VILLAGES.c
-    stmt = select(v.month, v.village_code, v.kind, *[v[m] for m in (*EDGE_MEASURES, "overdue_from", "overdue_to")]).where(
+    stmt = select(v.month, v.village_code, v.kind, *[v[m] for m in MONTH_MEASURES]).where(
         v.township_code == township.code, v.month < limit, kind_clause(VILLAGES, kinds))
     return [(int(m), village, kind, *map(int, rest)) for m, village, kind, *rest in conn.execute(stmt)]
 
