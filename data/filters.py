@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, Engine, Table, select, true
+from sqlalchemy import ColumnElement, Engine, Table, case, select, true
 
 from data.models import Area
-from data.vocab import Level
+from data.vocab import Kind, Level
 from geo.codes import full_code, short_code
 
 __all__ = ["AreaRef", "Period", "city", "find_area", "full_code", "kind_clause", "parse_date", "short_code"]
@@ -87,6 +87,12 @@ def _minus_year(d: date) -> date:
 def kind_clause(table: Table, kinds: tuple[str, ...] | list[str]) -> ColumnElement[bool]:
     """SQL condition for the chosen case kinds; no kinds chosen means every kind."""
     return table.c.kind.in_([str(k) for k in kinds]) if kinds else true()
+
+
+def repeat_petition(table: Table) -> ColumnElement[int]:
+    """1 for a repeat petition (重复信访: a petition with at least one repeat visit), else 0: the one definition
+    the summaries, the village edges and the safety index's case scan count."""
+    return case(((table.c.kind == str(Kind.PETITION)) & (table.c.repeat_visits >= 1), 1), else_=0)
 
 
 def parse_date(text: str) -> date:

@@ -95,17 +95,18 @@ def child_metrics(engine: Engine, area: AreaRef, period: Period, kinds: tuple[st
     unit_clause, column = _children(area)
     units = select(AREAS.c.code, AREAS.c.name, AREAS.c.population, AREAS.c.lon, AREAS.c.lat).where(unit_clause)
     counts: dict[str, dict[str, int]] = {}
-    village_summary = uses_village_summary(engine, area)
-    statements = ([] if village_summary else _summary_statements(engine, area, period, kinds)
-                  if uses_summaries(engine, area) else _count_statements(area, period, kinds, column))
+    if uses_village_summary(engine, area):
+        counts, statements = _village_metrics(engine, area, period, kinds), []
+    elif uses_summaries(engine, area):
+        statements = _summary_statements(engine, area, period, kinds)
+    else:
+        statements = _count_statements(area, period, kinds, column)
     with engine.connect() as conn:
         frame = pd.DataFrame(conn.execute(units.order_by(AREAS.c.code)).all(),
                              columns=["code", "name", "population", "lon", "lat"])
         for stmt, names in statements:
             for code, *values in conn.execute(stmt):
                 counts.setdefault(code, {}).update(zip(names, values, strict=True))
-    if village_summary:
-        counts = _village_metrics(engine, area, period, kinds)
     return _assemble(frame, counts)
 
 

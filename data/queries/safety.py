@@ -42,7 +42,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.selectable import Subquery
 
 from data.alert_rules import OpsSettings, config_file, read_json
-from data.filters import AreaRef, Period
+from data.filters import AreaRef, Period, repeat_petition
 from data.models import Area, CaseCard
 from data.models_ops import GridVisit, KeyPerson
 from data.queries.backlog import children_of, count_if, month_starts
@@ -237,7 +237,7 @@ def _scan_cases(engine: Engine, area: AreaRef, slices: list[Period], by_child: b
     n = len(slices)
     edges = [datetime(1900, 1, 1), *[s.lo for s in slices], slices[-1].hi]
     outcome = case((CASES.c.outcome == str(Outcome.SUCCESS), "m"), (CASES.c.outcome.in_(RESOLVED_OUTCOMES), "r"), else_="o")
-    repeat = case(((CASES.c.kind == str(Kind.PETITION)) & (CASES.c.repeat_visits >= 1), 1), else_=0)
+    repeat = repeat_petition(CASES)
     cand = _first(select(*_key_cols(area, by_child), bucket_index(CASES.c.reported_at, edges).label("rb"),
                          case((CASES.c.closed_at.is_(None), literal(n + 2)), else_=bucket_index(CASES.c.closed_at, edges))
                          .label("cb"), bucket_index(CASES.c.due_at, edges).label("db"), CASES.c.kind,

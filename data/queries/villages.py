@@ -22,7 +22,7 @@ from datetime import date, datetime, time
 
 from sqlalchemy import Connection, Engine, Integer, case, func, literal, or_, select, union_all
 
-from data.filters import AreaRef, Period, kind_clause
+from data.filters import AreaRef, Period, kind_clause, repeat_petition
 from data.models_summary import SumVillage
 from data.queries.base import CASES, RED_CARDS, instant, kind_is
 from data.queries.overdue import overdue_spans
@@ -135,8 +135,7 @@ def _edge_rows(conn: Connection, township: AreaRef, ranges: list[tuple[int, int]
         in_area = (c.township_code == township.code, kind_is(township, kinds))
         parts += [
             select(tag, c.village_code, c.kind, one.label("registered"),
-                   case(((c.kind == str(Kind.PETITION)) & (c.repeat_visits >= 1), 1), else_=0).label(
-                       "repeat_petitions"), zero.label("closed"), zero.label("resolved"), zero.label("mediated"),
+                   repeat_petition(CASES).label("repeat_petitions"), zero.label("closed"), zero.label("resolved"), zero.label("mediated"),
                    zero.label("red_cards"), case((c.closed_at < hi, 1), else_=0).label("ended"))
             .where(c.reported_at >= lo, c.reported_at < hi, *in_area),
             select(tag, c.village_code, c.kind, zero, zero, one, case((c.outcome.in_(RESOLVED_OUTCOMES), 1), else_=0),

@@ -15,6 +15,7 @@ import numpy as np
 from sqlalchemy import ColumnElement, Connection, Engine, case, func, literal, null, or_, select, union_all
 
 from data.alert_rules import OpsSettings
+from data.filters import repeat_petition
 from data.models import Case, CaseCard, CaseEvent, Meta
 from data.models_ops import GridVisit, KeyPerson
 from data.models_summary import (
@@ -38,7 +39,7 @@ from data.models_summary import (
 )
 from data.summaries import backlog, cube
 from data.summaries.days import sql_day, sql_month
-from data.vocab import CARD_ORDER, RESOLVED_OUTCOMES, CardColor, Kind, Outcome, Status, Step
+from data.vocab import CARD_ORDER, RESOLVED_OUTCOMES, CardColor, Outcome, Status, Step
 
 CASES = Case.__table__
 EVENTS = CaseEvent.__table__
@@ -161,7 +162,7 @@ def _fill_facts(conn: Connection) -> None:
         sql_day(conn, c.reported_at), c.id, c.county_code, c.township_code, c.kind, c.category, c.channel,
         c.first_level, c.final_level, c.mode, case((c.status == str(Status.OPEN), 1), else_=0), c.outcome,
         case((c.is_first_petition.is_(True), 1), else_=0),
-        case(((c.kind == str(Kind.PETITION)) & (c.repeat_visits >= 1), 1), else_=0), sql_month(conn, c.reported_at),
+        repeat_petition(CASES), sql_month(conn, c.reported_at),
         sql_day(conn, c.closed_at), sql_month(conn, c.closed_at), sql_day(conn, c.due_at),
         *[sql_day(conn, cards.c[f"c{k}"]) for k in (1, 2, 3)],
         at[Step.DISPATCHED] - at[Step.REGISTERED], at[Step.ACCEPTED] - at[Step.DISPATCHED],
@@ -234,7 +235,7 @@ def _fill_villages(conn: Connection) -> None:
     parts = union_all(
         select(*keys, sql_month(conn, c.reported_at).label("month"), one.label("registered"), zero.label("closed"),
                zero.label("resolved"), zero.label("mediated"),
-               case(((c.kind == str(Kind.PETITION)) & (c.repeat_visits >= 1), 1), else_=0).label("repeat_petitions"),
+               repeat_petition(CASES).label("repeat_petitions"),
                zero.label("red_cards"), zero.label("ended"), zero.label("overdue_from"), zero.label("overdue_to")),
         select(*keys, sql_month(conn, c.closed_at), zero, one, case((c.outcome.in_(RESOLVED_OUTCOMES), 1), else_=0),
                case((c.outcome == str(Outcome.SUCCESS), 1), else_=0), zero, zero, zero, zero, zero).where(closed),
