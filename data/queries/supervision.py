@@ -13,13 +13,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Engine, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Engine, FromClause, Table, and_, case, func, or_, select
 
 from data.filters import AreaRef, Period
 from data.models import Area
 from data.models_ops import SupervisionListing, SupervisionMilestone, SupervisionNote, TaskForce
+from data.models_summary import SumListing, SumListingLate
 from data.queries.backlog import count_if, frame_of
 from data.queries.base import CASES
+from data.summaries import listings_fresh
 from data.vocab import RESOLVED_OUTCOMES, Level
 
 AREAS = Area.__table__
@@ -27,11 +29,48 @@ LISTINGS = SupervisionListing.__table__
 MILESTONES = SupervisionMilestone.__table__
 NOTES = SupervisionNote.__table__
 FORCES = TaskForce.__table__
+SUM = SumListing.__table__
+LATE = SumListingLate.__table__
 LIST_LIMIT = 200
 
 
+@dataclass(frozen=True)
+class Listed:
+    """Where a view reads its listings from: `sum_listings` (one index range per area) while the summaries
+    are fresh, else the listings joined to their cases. The same columns and conditions either way."""
+
+    source: FromClause
+    listing_id: ColumnElement[int]
+    listed_at: ColumnElement[datetime]
+    closed_at: ColumnElement[datetime]
+    task_force_id: ColumnElement[int]
+    in_area: ColumnElement[bool]
+    resolved_outcome: ColumnElement[bool]
+    late_source: Table | None  # sum_listing_late, or None: count the milestones
+
+    def where(self, at: datetime) -> ColumnElement[bool]:
+        """Listed before `at`, inside the area."""
+        return and_(self.listed_at < at, self.in_area)
+
+    def resolved_by(self, at: datetime) -> ColumnElement[bool]:
+        """The case was closed before `at` as 调解成功 or 办结化解."""
+        return and_(self.closed_at < at, self.resolved_outcome)
+
+    def still_open(self, at: datetime) -> ColumnElement[bool]:
+        return or_(self.closed_at.is_(None), self.closed_at >= at)
+
+    def late(self, at: datetime):
+        """Correlated scalar: how many milestones of the listing are overdue at `at` (index-only per listing)."""
+        if self.late_source is None:
+            return (select(func.count()).where(MILESTONES.c.listing_id == self.listing_id, overdue_milestone(at))
+                    .correlate_except(MILESTONES).scalar_subquery())
+        spans = self.late_source.c
+        return (select(func.count()).where(spans.listing_id == self.listing_id, late_at(self.late_source, at))
+                .correlate_except(self.late_source).scalar_subquery())
+
+
 def resolved_by(at: datetime) -> ColumnElement[bool]:
-    """The case was closed before `at` as 调解成功 or 办结化解."""
+    """The case (of `cases`) was closed before `at` as 调解成功 or 办结化解."""
     return and_(CASES.c.closed_at < at, CASES.c.outcome.in_(RESOLVED_OUTCOMES))
 
 
@@ -39,21 +78,25 @@ def overdue_milestone(at: datetime) -> ColumnElement[bool]:
     return and_(MILESTONES.c.due_at < at, or_(MILESTONES.c.done_at.is_(None), MILESTONES.c.done_at >= at))
 
 
-def late_milestones(at: datetime):
-    """Correlated scalar: how many milestones of the listing are overdue at `at` (index-only per listing)."""
-    return (select(func.count()).where(MILESTONES.c.listing_id == LISTINGS.c.id, overdue_milestone(at))
-            .correlate(LISTINGS).scalar_subquery())
+def late_at(spans: Table, at: datetime) -> ColumnElement[bool]:
+    """A `sum_listing_late` stretch covers `at` (late_from < at ≤ late_to)."""
+    return and_(spans.c.late_from < at, or_(spans.c.late_to.is_(None), spans.c.late_to >= at))
 
 
-def _listed(area: AreaRef, at: datetime):
-    """The listings joined to their cases, and the condition: listed before `at`, the case in the area.
+def listed(engine: Engine, area: AreaRef) -> Listed:
+    """The listings of `area`: from the summary while it is fresh, else joined to their cases.
 
-    A county is tested on an expression of the case's code, not the indexed column: otherwise the planner
-    walks the county's cases (200,000 at a million) to find its few listed ones (1 in 70), where walking the
-    listings and looking each case up by id is 20-50× faster. A township's own index is selective enough.
+    On the case path a county is tested on an expression of the case's code, not the indexed column:
+    otherwise the planner walks the county's cases (200,000 at a million) to find its few listed ones (1 in
+    70), where walking the listings and looking each case up by id is 20-50× faster. A township's own index
+    is selective enough.
     """
+    if listings_fresh(engine):
+        return Listed(SUM, SUM.c.listing_id, SUM.c.listed_at,
+                      SUM.c.closed_at, SUM.c.task_force_id, area.clause(SUM), SUM.c.resolved == 1, LATE)
     in_area = (CASES.c.county_code.concat("") == area.code) if area.level == Level.COUNTY else area.clause(CASES)
-    return LISTINGS.join(CASES, CASES.c.id == LISTINGS.c.case_id), and_(LISTINGS.c.listed_at < at, in_area)
+    return Listed(LISTINGS.join(CASES, CASES.c.id == LISTINGS.c.case_id), LISTINGS.c.id, LISTINGS.c.listed_at,
+                  CASES.c.closed_at, LISTINGS.c.task_force_id, in_area, CASES.c.outcome.in_(RESOLVED_OUTCOMES), None)
 
 
 def supervision_summary(engine: Engine, area: AreaRef, period: Period) -> pd.DataFrame:
@@ -62,14 +105,16 @@ def supervision_summary(engine: Engine, area: AreaRef, period: Period) -> pd.Dat
     Columns: listed, resolved, in_progress, overdue_milestones, listed_in_period, difficult_resolved.
     """
     at = period.hi
-    join, where = _listed(area, at)
-    late = late_milestones(at)
-    still_open = or_(CASES.c.closed_at.is_(None), CASES.c.closed_at >= at)
-    counts = select(func.count(), count_if(resolved_by(at)), count_if(LISTINGS.c.listed_at >= period.lo),
-                    func.coalesce(func.sum(case((still_open, late), else_=0)), 0)).select_from(join).where(where)
-    with engine.connect() as conn:  # one pass: each listed case is looked up once
-        listed, resolved, new, late = conn.execute(counts).one()
-    row = {"listed": int(listed), "resolved": int(resolved), "in_progress": int(listed) - int(resolved),
+    src = listed(engine, area)
+    if src.late_source is None:  # one pass: each listed case is looked up once
+        late = func.coalesce(func.sum(case((src.still_open(at), src.late(at)), else_=0)), 0)
+    else:  # the overdue stretches of the area, on their own index
+        late = (select(func.count()).where(late_at(LATE, at), area.clause(LATE))).scalar_subquery()
+    counts = (select(func.count(), count_if(src.resolved_by(at)), count_if(src.listed_at >= period.lo), late)
+              .select_from(src.source).where(src.where(at)))
+    with engine.connect() as conn:
+        listed_count, resolved, new, late = conn.execute(counts).one()
+    row = {"listed": int(listed_count), "resolved": int(resolved), "in_progress": int(listed_count) - int(resolved),
            "overdue_milestones": int(late), "listed_in_period": int(new),
            "difficult_resolved": difficult_resolved(engine, area, period)}
     return pd.DataFrame([row])
@@ -91,13 +136,12 @@ def supervision_list(engine: Engine, area: AreaRef, period: Period, limit: int =
     then), next_title, next_due (first milestone not done by then, None once closed), listed_at.
     """
     at = period.hi
-    join, where = _listed(area, at)
-    late = late_milestones(at)
+    src = listed(engine, area)
     # First the `limit` listings to show (a city has thousands: only their order is computed for all), then
     # the details and the next milestone of those alone.
-    ranked = (select(LISTINGS.c.id.label("lid"), func.coalesce(CASES.c.closed_at < at, False).label("closed"),
-                     late.label("late"), LISTINGS.c.listed_at.label("listed_at"))
-              .select_from(join).where(where).subquery("ranked"))
+    ranked = (select(src.listing_id.label("lid"), func.coalesce(src.closed_at < at, False).label("closed"),
+                     src.late(at).label("late"), src.listed_at.label("listed_at"))
+              .select_from(src.source).where(src.where(at)).subquery("ranked"))
     order = (ranked.c.closed, ranked.c.late.desc(), ranked.c.listed_at.desc(), ranked.c.lid)
     top = select(ranked).order_by(*order).limit(limit).subquery("top")
     next_seq = (select(func.min(MILESTONES.c.seq)).where(
@@ -130,11 +174,11 @@ def task_forces(engine: Engine, area: AreaRef, period: Period) -> pd.DataFrame:
     Columns: id, name, category, leader, cases, resolved — forces of the counties in the area, most cases first.
     """
     at = period.hi
-    join, where = _listed(area, at)
-    stmt = (select(FORCES.c.id, FORCES.c.name, FORCES.c.category, FORCES.c.leader, func.count(LISTINGS.c.id),
-                   count_if(resolved_by(at)))
-            .select_from(FORCES.join(join, LISTINGS.c.task_force_id == FORCES.c.id))
-            .where(where, FORCES.c.formed_at < at)
+    src = listed(engine, area)
+    stmt = (select(FORCES.c.id, FORCES.c.name, FORCES.c.category, FORCES.c.leader, func.count(src.listing_id),
+                   count_if(src.resolved_by(at)))
+            .select_from(FORCES.join(src.source, src.task_force_id == FORCES.c.id))
+            .where(src.where(at), FORCES.c.formed_at < at)
             .group_by(FORCES.c.id, FORCES.c.name, FORCES.c.category, FORCES.c.leader))
     frame = frame_of(engine, stmt, ["id", "name", "category", "leader", "cases", "resolved"])
     return frame.sort_values(["cases", "id"], ascending=[False, True], kind="stable").reset_index(drop=True)

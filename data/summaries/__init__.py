@@ -17,6 +17,7 @@ from data.summaries.build import (
     COVERAGE_KEY,
     COVERAGE_LAST_DAY_KEY,
     LAST_DAY_KEY,
+    LISTINGS_KEY,
     MAX_SPAN_CLASS,
     SOURCE_KEY,
     VISITS_KEY,
@@ -36,7 +37,7 @@ from data.summaries.days import (
 )
 
 __all__ = ["AGING_DAYS", "MAX_SPAN_CLASS", "Split", "backlog_days", "coverage_days", "day_number", "flow_outcome",
-           "from_day_number", "monday_number", "rebuild", "split_months", "split_weeks", "standing_day",
+           "from_day_number", "listings_fresh", "monday_number", "rebuild", "split_months", "split_weeks", "standing_day",
            "summaries_fresh", "visits_fresh"]
 
 
@@ -52,17 +53,26 @@ def summaries_fresh(engine: Engine) -> bool:
     The newest case id is checked (one index probe), so rows inserted without `after_cases_changed` make the
     pages fall back to the case table instead of showing stale figures; in-place updates must call it.
     """
-    return _built_from_newest(engine, SOURCE_KEY, Case.__table__.c.id)
+    return _built_from_newest(engine, (SOURCE_KEY, Case.__table__.c.id))
 
 
-def _built_from_newest(engine: Engine, key: str, id_column: ColumnElement[int]) -> bool:
-    """Whether meta `key` names the newest id of `id_column` (what the rebuild recorded with `source_mark`)."""
-    meta = Meta.__table__
-    built = select(meta.c.value).where(meta.c.key == key).scalar_subquery()
-    newest = select(func.max(id_column)).scalar_subquery()
+def listings_fresh(engine: Engine) -> bool:
+    """Whether `sum_listings` and `sum_listing_late` match the cases and the supervision listings (no case and
+    no listing added since the rebuild; one read). Milestones are only written with their listing."""
+    from data.models_ops import SupervisionListing
+
+    return _built_from_newest(engine, (SOURCE_KEY, Case.__table__.c.id),
+                              (LISTINGS_KEY, SupervisionListing.__table__.c.id))
+
+
+def _built_from_newest(engine: Engine, *marks: tuple[str, ColumnElement[int]]) -> bool:
+    """Whether each meta key names the newest id of its column (what the rebuild recorded with `source_mark`),
+    all read in one statement."""
+    probes = [probe for key, column in marks
+              for probe in (_meta_value(key), select(func.max(column)).scalar_subquery())]
     with engine.connect() as conn:
-        mark, top = conn.execute(select(built, newest)).one()
-    return mark is not None and mark == source_mark(top)
+        values = conn.execute(select(*probes)).one()
+    return all(mark is not None and mark == source_mark(top) for mark, top in zip(values[::2], values[1::2], strict=True))
 
 
 def _meta_value(key: str):
@@ -107,7 +117,7 @@ def visits_fresh(engine: Engine) -> bool:
     """Whether `sum_visits` was built from the visits as they are (no visit added since; one index probe)."""
     from data.models_ops import GridVisit
 
-    return _built_from_newest(engine, VISITS_KEY, GridVisit.__table__.c.id)
+    return _built_from_newest(engine, (VISITS_KEY, GridVisit.__table__.c.id))
 
 
 def flow_outcome(table=SumCase.__table__) -> ColumnElement[str]:

@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, case, func, literal, n
 from data.alert_rules import OpsSettings
 from data.filters import repeat_petition
 from data.models import Case, CaseCard, CaseEvent, Meta
-from data.models_ops import GridVisit, KeyPerson
+from data.models_ops import GridVisit, KeyPerson, SupervisionListing, SupervisionMilestone
 from data.models_summary import (
     SumBacklogBoard,
     SumBacklogSpan,
@@ -27,6 +27,8 @@ from data.models_summary import (
     SumCoverage,
     SumDaily,
     SumFlow,
+    SumListing,
+    SumListingLate,
     SumOverdueSpan,
     SumRedCard,
     SumStageHours,
@@ -55,9 +57,10 @@ COVERAGE_LAST_DAY_KEY = "coverage_last_day"
 VISITS_KEY = "visits_source"  # the newest grid visit id the visit counts were built from
 BACKLOG_KEY = "backlog_source"  # the newest backlog color change id the board was built from
 BACKLOG_LAST_DAY_KEY = "backlog_last_day"
+LISTINGS_KEY = "listings_source"  # the newest supervision listing id the listing tables were built from
 TABLES = (SumOverdueSpan, SumStanding, SumStageHours, SumTownship, SumWeeklyNode, SumDaily, SumClosed, SumFlow,
           SumCase, SumCoverage, SumVisits, SumBacklogSpan, SumBacklogBoard, SumCategoryDay,
-          SumTownshipRepeat, SumRedCard, SumVillage)
+          SumTownshipRepeat, SumRedCard, SumVillage, SumListing, SumListingLate)
 MAX_SPAN_CLASS = 16  # spans up to 2^17 days (~360 years)
 
 
@@ -92,6 +95,7 @@ def rebuild(engine: Engine, log: Callable[[str], None] | None = None,
         timed("coverage", lambda: _fill_coverage(conn, settings.visit_days))
         timed("visits", lambda: _fill_visits(conn))
         timed("backlog", lambda: _fill_backlog(conn))
+        timed("listings", lambda: _fill_listings(conn))
         set_meta_conn(conn, SOURCE_KEY, source_mark(conn.execute(select(func.max(CASES.c.id))).scalar()))
     if engine.dialect.name == "postgresql":
         with engine.connect() as conn:
@@ -346,6 +350,34 @@ def _fill_visits(conn: Connection) -> None:
         select(day, v.county_code, v.township_code, v.mode, func.count()).where(v.at.is_not(None))
         .group_by(day, v.county_code, v.township_code, v.mode)))
     set_meta_conn(conn, VISITS_KEY, source_mark(conn.execute(select(func.max(v.id))).scalar()))
+
+
+def _fill_listings(conn: Connection) -> None:
+    """sum_listings and sum_listing_late: the supervision listings with their case's area codes, closing and
+    outcome, and their milestones' overdue stretches; the newest listing id they hold."""
+    listings, milestones = SupervisionListing.__table__.c, SupervisionMilestone.__table__.c
+    c = CASES.c
+    codes = (c.county_code, c.township_code, c.village_code, c.grid_code)
+    conn.execute(SumListing.__table__.insert().from_select(
+        ["listing_id", "case_id", "county_code", "township_code", "village_code", "grid_code", "listed_at",
+         "closed_at", "resolved", "task_force_id"],
+        select(listings.id, c.id, *codes, listings.listed_at, c.closed_at,
+               case((c.outcome.in_(RESOLVED_OUTCOMES), 1), else_=0), listings.task_force_id)
+        .select_from(SupervisionListing.__table__.join(CASES, c.id == listings.case_id))))
+    # Overdue at t: listed and due before t, not done and the case not closed before t (late_to: the earlier
+    # of the two, None while neither happened); portable CASEs, as SQLite's MIN(a, NULL) is NULL.
+    start = case((milestones.due_at > listings.listed_at, milestones.due_at), else_=listings.listed_at)
+    end = case((milestones.done_at.is_(None), c.closed_at), (c.closed_at.is_(None), milestones.done_at),
+               (milestones.done_at < c.closed_at, milestones.done_at), else_=c.closed_at)
+    conn.execute(SumListingLate.__table__.insert().from_select(
+        ["milestone_id", "listing_id", "county_code", "township_code", "village_code", "grid_code", "late_from",
+         "late_to"],
+        select(milestones.id, listings.id, *codes, start, end)
+        .select_from(SupervisionMilestone.__table__
+                     .join(SupervisionListing.__table__, listings.id == milestones.listing_id)
+                     .join(CASES, c.id == listings.case_id))
+        .where(or_(end.is_(None), start < end))))
+    set_meta_conn(conn, LISTINGS_KEY, source_mark(conn.execute(select(func.max(listings.id))).scalar()))
 
 
 def _fill_backlog(conn: Connection) -> None:
