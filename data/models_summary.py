@@ -10,9 +10,10 @@ days at a period's ends that do not fill a month are read from `sum_cases` (one 
 by the day reported). Area keys mostly stop at the township: a township's villages have their own monthly table
 (`sum_village`), and views of a village or anything below read the case table through its selective indexes.
 
-One table is not derived from the cases: the visit-coverage snapshot `sum_coverage` comes from `key_persons`
-and `grid_visits` with the configured visit frequencies; the same rebuild writes it, and it is read only while
-those still match (`data.summaries.coverage_days`).
+Some tables also read other data, and are trusted only while it is unchanged: the visit-coverage snapshot
+`sum_coverage` comes from `key_persons` and `grid_visits` with the configured visit frequencies
+(`data.summaries.coverage_days`); `sum_listings` and `sum_listing_late` from the supervision listings and
+their milestones joined to the cases (`data.summaries.listings_fresh`). The same rebuild writes them.
 """
 
 from __future__ import annotations
