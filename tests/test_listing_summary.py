@@ -18,7 +18,7 @@ from sqlalchemy import Engine, case, func, select, text
 
 from data.filters import AreaRef, Period, find_area
 from data.maintenance import after_cases_changed
-from data.models_ops import SupervisionListing
+from data.models_ops import SupervisionListing, SupervisionMilestone
 from data.queries import supervision as sq
 from data.summaries import listings_fresh
 
@@ -128,9 +128,10 @@ def test_overdue_milestones_at_the_edges_of_their_stretches(small_db: Engine,
 def _pick_listed(engine: Engine) -> tuple[tuple, tuple, datetime]:
     """A listed case still open at the data's end and a listed case closed as 调解成功 (id, closed_at,
     outcome, status each), and when the first could close (three days after it was registered)."""
-    with engine.connect() as conn:
+    with engine.connect() as conn:  # the open one with most milestones not done: overdue until it closes
         pick = ("SELECT c.id, c.closed_at, c.outcome, c.status FROM supervision_listings l JOIN cases c "
-                "ON c.id = l.case_id WHERE c.county_code = '321322000000' AND {} ORDER BY c.id LIMIT 1")
+                "ON c.id = l.case_id WHERE c.county_code = '321322000000' AND {} ORDER BY (SELECT COUNT(*) FROM "
+                "supervision_milestones m WHERE m.listing_id = l.id AND m.done_at IS NULL) DESC, c.id LIMIT 1")
         still_open = conn.execute(text(pick.format("c.closed_at IS NULL"))).one()
         resolved = conn.execute(text(pick.format("c.outcome = 'mediated'"))).one()
         reported = conn.execute(text("SELECT reported_at FROM cases WHERE id = :i"), {"i": still_open[0]}).scalar()
@@ -143,27 +144,33 @@ def _set_case(engine: Engine, case_id: int, closed_at: datetime | None, outcome:
                      {"c": closed_at, "o": outcome, "s": status, "i": case_id})
 
 
-def flags_of(frame: pd.DataFrame, case_id: int) -> tuple[bool, bool]:
+def flags_of(frame: pd.DataFrame, case_id: int) -> tuple[bool, bool, int]:
+    """A listed case's row: resolved, closed, overdue milestones."""
     row = frame.loc[frame["case_id"] == case_id].iloc[0]
-    return bool(row["resolved"]), bool(row["closed"])
+    return bool(row["resolved"]), bool(row["closed"]), int(row["overdue"])
 
 
 def test_listing_summary_follows_an_import(small_db: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    """An import closes a listed case and reopens another: once the summaries are rebuilt the summary path
-    shows both changes and agrees with the case join again."""
+    """An import closes a listed case (its overdue milestones stop counting) and reopens another: once the
+    summaries are rebuilt the summary path shows both changes and agrees with the case join again."""
     county = find_area(small_db, "321322")
     period = Period(date(2021, 1, 1), date(2023, 12, 31))
     before = sq.supervision_summary(small_db, county, period).iloc[0].to_dict()
     still_open, resolved, close_at = _pick_listed(small_db)
-    assert flags_of(sq.supervision_list(small_db, county, period), still_open[0]) == (False, False)
-    assert flags_of(sq.supervision_list(small_db, county, period), resolved[0]) == (True, True)
+    resolved_open, closed_open, late = flags_of(sq.supervision_list(small_db, county, period), still_open[0])
+    assert (resolved_open, closed_open) == (False, False) and late > 0
+    assert flags_of(sq.supervision_list(small_db, county, period), resolved[0]) == (True, True, 0)
     try:
         _set_case(small_db, still_open[0], close_at, "mediated", "closed")
         _set_case(small_db, resolved[0], None, None, "open")
         after_cases_changed(small_db)
         listing = sq.supervision_list(small_db, county, period)
-        assert flags_of(listing, still_open[0]) == (True, True)
-        assert flags_of(listing, resolved[0]) == (False, False)
+        assert flags_of(listing, still_open[0]) == (True, True, 0)
+        *reopened_flags, reopened_late = flags_of(listing, resolved[0])
+        assert reopened_flags == [False, False]
+        tiles = sq.supervision_summary(small_db, county, period).iloc[0]
+        assert tiles["overdue_milestones"] == before["overdue_milestones"] - late + reopened_late
+        assert tiles["resolved"] == before["resolved"]  # one more, one fewer
         areas = [find_area(small_db, CITY), county]
         assert_views_agree(small_db, areas, random_periods(random.Random(1), 4), monkeypatch)
     finally:
@@ -173,26 +180,45 @@ def test_listing_summary_follows_an_import(small_db: Engine, monkeypatch: pytest
     assert sq.supervision_summary(small_db, county, period).iloc[0].to_dict() == before
 
 
-def test_a_listing_added_without_a_rebuild_is_counted_at_once(small_db: Engine) -> None:
-    """The summary is not trusted once a listing is newer than it: the views fall back to the case join."""
+def test_a_listing_added_without_a_rebuild_is_counted_at_once(small_db: Engine,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The summary is not trusted once a listing is newer than it: the views fall back to the case join. After
+    the rebuild the summary agrees, also for a milestone that fell due before its case was listed (overdue
+    only from the listing on)."""
     county = find_area(small_db, "321322")
     period = Period(date(2023, 1, 1), date(2023, 12, 31))
     before = sq.supervision_summary(small_db, county, period).iloc[0]
-    listings = SupervisionListing.__table__
+    listings, milestones = SupervisionListing.__table__, SupervisionMilestone.__table__
     with small_db.connect() as conn:
         case_id = conn.execute(text(
             "SELECT c.id FROM cases c LEFT JOIN supervision_listings l ON l.case_id = c.id WHERE l.id IS NULL "
-            "AND c.county_code = '321322000000' ORDER BY c.id LIMIT 1")).scalar_one()
+            "AND c.county_code = '321322000000' AND c.closed_at IS NULL ORDER BY c.id LIMIT 1")).scalar_one()
         new_id = conn.execute(select(func.max(listings.c.id))).scalar_one() + 1
+        milestone_id = conn.execute(select(func.max(milestones.c.id))).scalar_one() + 1
+    listed_at = datetime(2023, 3, 1, 10)
     with small_db.begin() as conn:
-        conn.execute(listings.insert().values(id=new_id, case_id=case_id, listed_at=datetime(2023, 3, 1, 10),
+        conn.execute(listings.insert().values(id=new_id, case_id=case_id, listed_at=listed_at,
                                               coordinator="甲", supervisor="乙", handler="丙"))
+        conn.execute(milestones.insert().values(id=milestone_id, listing_id=new_id, seq=1, title="补办",
+                                                due_at=datetime(2023, 2, 20, 9), done_at=None))
     try:
         assert not listings_fresh(small_db)
         after = sq.supervision_summary(small_db, county, period).iloc[0]
         assert after["listed"] == before["listed"] + 1
         assert after["listed_in_period"] == before["listed_in_period"] + 1
+        assert after["overdue_milestones"] == before["overdue_milestones"] + 1
+        after_cases_changed(small_db)
+        assert listings_fresh(small_db)
+        for end in (date(2023, 2, 24), date(2023, 2, 28), date(2023, 3, 1)):  # due, not listed; listed
+            fast, slow = both_ways(sq.supervision_summary, small_db, county, Period(date(2023, 1, 1), end),
+                                   monkeypatch)
+            pd.testing.assert_frame_equal(fast, slow, obj=str(end))
+        fast, slow = both_ways(sq.supervision_list, small_db, county, Period(date(2023, 1, 1), date(2023, 3, 1)),
+                               monkeypatch)
+        assert flags_of(fast, case_id) == flags_of(slow, case_id) == (False, False, 1)
     finally:
         with small_db.begin() as conn:
+            conn.execute(milestones.delete().where(milestones.c.id == milestone_id))
             conn.execute(listings.delete().where(listings.c.id == new_id))
+        after_cases_changed(small_db)
     assert listings_fresh(small_db)

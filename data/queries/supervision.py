@@ -2,7 +2,7 @@
 
 Definitions:
 - listed at an instant: listed before it; resolved: closed by then with outcome 调解成功 or 办结化解;
-- an overdue milestone at an instant: due before it and not done by then;
+- an overdue milestone at an instant: due before it, not done by then, and its case not closed by then;
 - difficult cases resolved by the centers in a period (`stats` key difficult_resolved): cases flagged
   difficult (会办 or 提级), closed in the period as 调解成功 or 办结化解.
 """
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Engine, FromClause, Table, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Engine, FromClause, Table, and_, func, or_, select
 
 from data.filters import AreaRef, Period
 from data.models import Area
@@ -60,9 +60,11 @@ class Listed:
         return or_(self.closed_at.is_(None), self.closed_at >= at)
 
     def late(self, at: datetime):
-        """Correlated scalar: how many milestones of the listing are overdue at `at` (index-only per listing)."""
+        """Correlated scalar: how many milestones of the listing are overdue at `at` (none once its case is
+        closed; index-only per listing)."""
         if self.late_source is None:
-            return (select(func.count()).where(MILESTONES.c.listing_id == self.listing_id, overdue_milestone(at))
+            return (select(func.count()).where(MILESTONES.c.listing_id == self.listing_id, overdue_milestone(at),
+                                               self.still_open(at))
                     .correlate_except(MILESTONES).scalar_subquery())
         spans = self.late_source.c
         return (select(func.count()).where(spans.listing_id == self.listing_id, late_at(self.late_source, at))
@@ -107,7 +109,7 @@ def supervision_summary(engine: Engine, area: AreaRef, period: Period) -> pd.Dat
     at = period.hi
     src = listed(engine, area)
     if src.late_source is None:  # one pass: each listed case is looked up once
-        late = func.coalesce(func.sum(case((src.still_open(at), src.late(at)), else_=0)), 0)
+        late = func.coalesce(func.sum(src.late(at)), 0)
     else:  # the overdue stretches of the area, on their own index
         late = (select(func.count()).where(late_at(LATE, at), area.clause(LATE))).scalar_subquery()
     counts = (select(func.count(), count_if(src.resolved_by(at)), count_if(src.listed_at >= period.lo), late)
