@@ -100,8 +100,15 @@ def test_campaign_timeline_and_comparison() -> None:
                            "start": [date(2023, 1, 1), date(2023, 2, 1)], "end": [date(2023, 1, 31), date(2023, 3, 2)],
                            "days": [31, 30], "found": [31, 60], "closed": [30, 50], "resolved": [27, 49],
                            "found_per_30": [30.0, 60.0], "rate": [90.0, 98.0]})
-    per30, rate = fc.before_after_figure(phases).data
+    both = fc.before_after_figure(phases)
+    per30, rate = both.data
     assert list(per30.y) == [30.0, 60.0] and list(rate.text) == ["90.0%", "98.0%"]
+    # Two panels side by side, each under its own title: the rate on the right axes, in percent.
+    assert (per30.xaxis or "x", rate.xaxis, rate.yaxis) == ("x", "x2", "y2")
+    assert both.layout.xaxis.domain[1] < both.layout.xaxis2.domain[0]
+    assert both.layout.yaxis2.ticksuffix == "%" and both.layout.yaxis2.range[1] == 104
+    titles = sorted((a.x, a.text) for a in both.layout.annotations)
+    assert [t for _, t in titles] == ["每30天排查发现（件）", "化解率"]
 
 
 def test_plan_domains_and_timeline() -> None:

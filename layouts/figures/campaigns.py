@@ -10,13 +10,12 @@ from datetime import date, timedelta
 
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from dashboard.formatting import count_full
-from dashboard.theme import ACCENT, DARK_TEMPLATE, GOOD, MUTED, SMALL_SAMPLE, TEXT, WARN
+from dashboard.theme import ACCENT, GOOD, MUTED, SMALL_SAMPLE, TEXT, WARN
 from data.models_strategy import TARGET_METRIC_LABELS, TargetMetric
 from data.queries.campaigns import PHASE_LABELS
-from layouts.figures.common import base_figure, empty_figure
+from layouts.figures.common import base_figure, empty_figure, two_panels
 
 PHASE_COLORS = {"before": SMALL_SAMPLE, "during": ACCENT, "after": "#5b8fb9"}
 PROGRESS_CAP = 150.0  # bars stop here so one overshoot does not squash the others
@@ -95,26 +94,23 @@ def before_after_figure(phases: pd.DataFrame) -> go.Figure:
         return empty_figure("没有可比较的时段")
     labels = [f"{r.label}<br>{r.start:%Y.%-m.%-d}–{r.end:%Y.%-m.%-d}" for r in phases.itertuples()]
     colors = [PHASE_COLORS[p] for p in phases["phase"]]
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("每30天排查发现（件）", "化解率"), horizontal_spacing=0.12)
-    fig.update_layout(template=DARK_TEMPLATE)
-    fig.add_trace(go.Bar(x=labels, y=phases["found_per_30"], marker={"color": colors}, name="每30天发现",
-                         text=[f"{v:.1f}" for v in phases["found_per_30"]], textposition="outside",
-                         customdata=phases[["found", "days"]].to_numpy(),
-                         hovertemplate="%{x}<br>每30天 %{y:.1f} 件（共 %{customdata[0]:,} 件 / %{customdata[1]} 天）"
-                                       "<extra></extra>"), row=1, col=1)
-    fig.add_trace(go.Bar(x=labels, y=phases["rate"], marker={"color": colors}, name="化解率",
-                         text=[f"{v:.1f}%" if not math.isnan(v) else "无办结" for v in phases["rate"]],
-                         textposition="outside", customdata=phases[["resolved", "closed"]].to_numpy(),
-                         hovertemplate="%{x}<br>化解率 %{y:.2f}%（%{customdata[0]:,} / %{customdata[1]:,}）"
-                                       "<extra></extra>"), row=1, col=2)
+    found = go.Bar(x=labels, y=phases["found_per_30"], marker={"color": colors}, name="每30天发现",
+                   text=[f"{v:.1f}" for v in phases["found_per_30"]], textposition="outside",
+                   textfont={"color": TEXT}, customdata=phases[["found", "days"]].to_numpy(),
+                   hovertemplate="%{x}<br>每30天 %{y:.1f} 件（共 %{customdata[0]:,} 件 / %{customdata[1]} 天）"
+                                 "<extra></extra>")
+    rate = go.Bar(x=labels, y=phases["rate"], marker={"color": colors}, name="化解率",
+                  text=[f"{v:.1f}%" if not math.isnan(v) else "无办结" for v in phases["rate"]],
+                  textposition="outside", textfont={"color": TEXT}, customdata=phases[["resolved", "closed"]].to_numpy(),
+                  hovertemplate="%{x}<br>化解率 %{y:.2f}%（%{customdata[0]:,} / %{customdata[1]:,}）<extra></extra>")
     top = float(phases["found_per_30"].max()) * 1.25 or 1.0
     rates = phases["rate"].dropna()
     low = float(rates.min()) if len(rates) else 0.0
-    fig.update_yaxes(range=[0, top], row=1, col=1)
-    fig.update_yaxes(range=[max(low - 15, 0), 104], ticksuffix="%", row=1, col=2)
-    fig.update_layout(showlegend=False, margin={"l": 48, "r": 16, "t": 40, "b": 56})
-    fig.update_annotations(font={"size": 15, "color": TEXT})
-    fig.update_xaxes(tickfont={"size": 12})
-    for bar in fig.data:
-        bar.update(textfont={"color": TEXT})
-    return fig
+    gap = 0.12
+    titles = [{"text": text, "x": x, "y": 1.0, "xref": "paper", "yref": "paper", "xanchor": "center",
+               "yanchor": "bottom", "showarrow": False, "font": {"size": 15, "color": TEXT}}
+              for text, x in (("每30天排查发现（件）", (1 - gap) / 4), ("化解率", 1 - (1 - gap) / 4))]
+    return two_panels([found], [rate], {
+        "showlegend": False, "margin": {"l": 48, "r": 16, "t": 40, "b": 56}, "annotations": titles,
+        "xaxis": {"tickfont": {"size": 12}}, "xaxis2": {"tickfont": {"size": 12}},
+        "yaxis": {"range": [0, top]}, "yaxis2": {"range": [max(low - 15, 0), 104], "ticksuffix": "%"}}, gap=gap)
