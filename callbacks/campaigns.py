@@ -36,10 +36,11 @@ def campaign_from_search(search: object, codes: list[str]) -> str | None:
 
 
 def _selected(search: str | None) -> tuple[ViewState, pd.DataFrame, str | None]:
-    """The view, the campaign list and the selected campaign's code (through the query cache)."""
+    """The view, the campaigns it may choose from (`campaign_choices`: no case figures) and the selected
+    campaign's code (through the query cache)."""
     state = current_view(search)
-    listing = run_query(q.campaign_list, state.area, state.period)
-    return state, listing, campaign_from_search(search, listing["code"].tolist())
+    choices = run_query(q.campaign_choices, state.area, state.period)
+    return state, choices, campaign_from_search(search, choices["code"].tolist())
 
 
 def register(app: Dash) -> None:
@@ -48,7 +49,8 @@ def register(app: Dash) -> None:
     @app.callback(Output(CampaignsPage.LIST, "children"), Output(CampaignsPage.CONTEXT, "children"),
                   Output(CampaignsPage.TITLE, "children"), Output(CampaignsPage.META, "children"), *VIEW)
     def fill_list(search: str | None, _version: str | None):
-        state, listing, code = _selected(search)
+        state, _choices, code = _selected(search)
+        listing = run_query(q.campaign_list, state.area, state.period)
         row = next((r for r in listing.to_dict("records") if r["code"] == code), None)
         context = (f"{state.area.name} · {period_cn(state.period.start, state.period.end)}内开展的专项行动 · "
                    "各行动按自身时段、范围与关联类别统计")
@@ -61,10 +63,10 @@ def register(app: Dash) -> None:
 
     @app.callback(Output(CampaignsPage.TIMELINE, "figure"), *VIEW)
     def fill_timeline(search: str | None, _version: str | None):
-        state, listing, code = _selected(search)
+        state, choices, code = _selected(search)
         if code is None:
             return empty_figure()
-        row = listing[listing["code"] == code].iloc[0]
+        row = choices[choices["code"] == code].iloc[0]
         return fig.timeline_figure(run_query(q.campaign_timeline, state.area, code), row["start_date"],
                                    row["end_date"])
 

@@ -133,6 +133,11 @@ def test_campaign_list_counts_each_campaign_in_its_own_window_and_the_view(small
     # the Shuyang county campaign is listed for the city and Shuyang, never for another county
     assert ("sy_property" in set(listing["code"])) == (code in ("321300", "321322"))
     assert "centenary" not in set(listing["code"])  # 2021: outside the view's period
+    # the charts pick their campaign from the same choices, in the same order, without the counts
+    for period in (YEAR, Period(date(2021, 1, 1), AS_OF)):
+        full = qc.campaign_list(small_db, area, period)
+        choices = qc.campaign_choices(small_db, area, period)
+        pd.testing.assert_frame_equal(choices, full[["code", "name", "start_date", "end_date"]])
 
 
 def test_before_after_windows_have_the_campaign_length_and_raw_counts(small_db) -> None:
