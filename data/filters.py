@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import ColumnElement, Engine, Table, case, select, true
 
 from data.models import Area
-from data.vocab import Kind, Level
+from data.vocab import RESOLVED_OUTCOMES, Kind, Level
 from geo.codes import full_code, short_code
 
 __all__ = ["AreaRef", "Period", "city", "find_area", "full_code", "kind_clause", "parse_date", "short_code"]
@@ -93,6 +93,12 @@ def repeat_petition(table: Table) -> ColumnElement[int]:
     """1 for a repeat petition (重复信访: a petition with at least one repeat visit), else 0: the one definition
     the summaries, the village edges and the safety index's case scan count."""
     return case(((table.c.kind == str(Kind.PETITION)) & (table.c.repeat_visits >= 1), 1), else_=0)
+
+
+def difficult_resolved(table: Table) -> ColumnElement[bool]:
+    """A difficult case (会办 or 提级) that ended 调解成功 or 办结化解 (疑难化解, counted on its closing day): the one
+    definition the daily summary and the case scan count."""
+    return table.c.is_difficult.is_(True) & table.c.outcome.in_([str(o) for o in RESOLVED_OUTCOMES])
 
 
 def parse_date(text: str) -> date:

@@ -127,8 +127,8 @@ class SumClosed(Base):
 
 class SumDaily(Base):
     """Per day, county and kind: registered, closed, 化解, mediated, first-time and repeat petitions registered
-    (`SumCase.repeat_petition`), repeat-visit events and cards issued that day (by the case's county and kind):
-    every daily or weekly series of a city or county."""
+    (`SumCase.repeat_petition`), repeat-visit events and cards issued that day (by the case's county and kind),
+    and difficult cases resolved (疑难化解, closed that day): every daily or weekly series of a city or county."""
 
     __tablename__ = "sum_daily"
 
@@ -145,6 +145,7 @@ class SumDaily(Base):
     blue_cards: Mapped[int] = mapped_column(Integer, default=0)
     yellow_cards: Mapped[int] = mapped_column(Integer, default=0)
     red_cards: Mapped[int] = mapped_column(Integer, default=0)
+    difficult_resolved: Mapped[int] = mapped_column(Integer, default=0)
 
     __table_args__ = (_CLUSTERED,)
 

@@ -54,6 +54,7 @@ def both_ways(query, engine: Engine, area: AreaRef, period: Period,
     fast = query(engine, area, period)
     with monkeypatch.context() as m:
         m.setattr(sq, "listings_fresh", lambda _engine: False)
+        m.setattr(sq, "uses_summaries", lambda _engine, _area: False)
         slow = query(engine, area, period)
     return fast, slow
 
@@ -74,6 +75,7 @@ def assert_views_agree(engine: Engine, areas: list[AreaRef], periods: list[Perio
 def slow_tiles(engine: Engine, area: AreaRef, period: Period, monkeypatch: pytest.MonkeyPatch) -> dict:
     with monkeypatch.context() as m:
         m.setattr(sq, "listings_fresh", lambda _engine: False)
+        m.setattr(sq, "uses_summaries", lambda _engine, _area: False)
         return sq.supervision_summary(engine, area, period).iloc[0].to_dict()
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import Engine, select, text
 from data.filters import AreaRef, Period, city, find_area
 from data.maintenance import after_cases_changed
 from data.models import Case, CaseCard
-from data.queries import flow, overdue, resolution, screen, summary
+from data.queries import flow, overdue, resolution, screen, summary, supervision
 from data.queries import map as map_q
 from data.queries.base import uses_summaries
 from data.rules import AGING_BUCKETS
@@ -153,6 +153,17 @@ def check_flows(engine: Engine, area: AreaRef, period: Period, kinds: tuple[str,
     if not kinds:
         assert summary.cases_registered(engine, area, period) == sum(intake.values())
     return sum(intake.values())
+
+
+def check_difficult(engine: Engine, area: AreaRef, period: Period) -> int:
+    """Difficult cases resolved (疑难化解) in the period, against a raw count; returns it."""
+    with engine.connect() as conn:
+        want = conn.execute(text(
+            "SELECT COUNT(*) FROM cases c WHERE c.is_difficult = :yes AND c.outcome IN ('mediated', 'resolved') "
+            f"AND c.closed_at >= :lo AND c.closed_at < :hi{_sql_filter(area, ())}"),
+            {"yes": True, "lo": period.lo, "hi": period.hi, "code": area.code}).scalar_one()
+    assert supervision.difficult_resolved(engine, area, period) == want, (area.code, period)
+    return int(want)
 
 
 def check_standing(engine: Engine, area: AreaRef, period: Period, kinds: tuple[str, ...],
@@ -314,6 +325,7 @@ def check_everything(engine: Engine, seed: int) -> tuple[int, int]:
     for area, period, kinds in views(engine, seed):
         node = rng.choice(NODES)
         seen_in += check_flows(engine, area, period, kinds)
+        check_difficult(engine, area, period)
         seen_open += check_standing(engine, area, period, kinds, cases, cards)
         check_series(engine, area, period, kinds, cases, node)
         check_stage_times(engine, area, period, kinds, node)
@@ -364,7 +376,8 @@ def _simulate_import(engine: Engine) -> tuple[list[int], list[tuple]]:
         for case_id, status, reported, due, closed, outcome in specs:
             conn.execute(cases.insert().values({**template, "id": case_id, "case_no": f"IMPORT{case_id}",
                                                 "status": status, "reported_at": reported, "due_at": due,
-                                                "closed_at": closed, "outcome": outcome, "card": None}))
+                                                "closed_at": closed, "outcome": outcome, "card": None,
+                                                "is_difficult": closed is not None}))
         conn.execute(CaseCard.__table__.insert().values(case_id=ids[2], color="red",
                                                         issued_at=IMPORT_DAY - timedelta(days=10)))
         # Registered, due and closed at exactly midnight, written the way the demo loader writes timestamps
@@ -406,6 +419,8 @@ def test_summaries_follow_an_import(small_db: Engine) -> None:
         assert summary.cases_registered(small_db, county, period) == intake_before + 2
         after_cases_changed(small_db)
         assert summaries_fresh(small_db) and uses_summaries(small_db, county)
+        closing_day = (IMPORT_DAY + timedelta(days=3)).date()  # the imported difficult case, counted that day
+        assert check_difficult(small_db, county, Period(closing_day, closing_day)) >= 1
         now = overdue.overdue_summary(small_db, county, period).iloc[0]
         assert now["overdue"] >= before["overdue"] + 2 and now["red"] == before["red"] + 1
         assert summary.cases_registered(small_db, county, period) == intake_before + 2
@@ -421,6 +436,7 @@ def test_summaries_follow_an_import(small_db: Engine) -> None:
             for p in (period, Period(date(2023, 6, 10), date(2023, 12, 5)), day,
                       Period(date(2023, 11, 22), date(2023, 11, 22)), Period(date(2023, 11, 23), date(2023, 11, 23))):
                 check_flows(small_db, area, p, ())
+                check_difficult(small_db, area, p)
                 check_standing(small_db, area, p, (), cases, cards)
                 check_series(small_db, area, p, ("dispute",), cases, None)
         check_everything(small_db, seed=29)

@@ -15,7 +15,7 @@ import numpy as np
 from sqlalchemy import ColumnElement, Connection, Engine, case, func, literal, null, or_, select, union_all
 
 from data.alert_rules import OpsSettings
-from data.filters import repeat_petition
+from data.filters import difficult_resolved, repeat_petition
 from data.models import Case, CaseCard, CaseEvent, Meta
 from data.models_ops import GridVisit, KeyPerson, SupervisionListing, SupervisionMilestone
 from data.models_summary import (
@@ -280,16 +280,22 @@ def _red_cards_by_township(conn: Connection) -> list[tuple]:
 
 
 def _event_counts(conn: Connection) -> list[tuple]:
-    """(day, county, kind, repeat visits, blue, yellow, red cards issued) per day, from the township repeat
-    visits (filled first) and the cards."""
+    """(day, county, kind, repeat visits, blue, yellow, red cards issued, difficult cases resolved) per day,
+    from the township repeat visits (filled first), the cards and the closed difficult cases (their partial
+    index)."""
     t = SumTownshipRepeat.__table__.c
     visits = select(t.day, t.county_code, t.kind, func.sum(t.repeat_visits)).group_by(t.day, t.county_code, t.kind)
     colors = [func.sum(case((CARDS.c.color == str(c), 1), else_=0)) for c in CARD_ORDER]
     cards = (select(sql_day(conn, CARDS.c.issued_at).label("day"), CASES.c.county_code, CASES.c.kind, *colors)
              .select_from(CARDS.join(CASES, CASES.c.id == CARDS.c.case_id))
              .group_by("day", CASES.c.county_code, CASES.c.kind))
-    rows = [(d, county, kind, int(n), 0, 0, 0) for d, county, kind, n in conn.execute(visits)]
-    rows += [(d, county, kind, 0, *map(int, counts)) for d, county, kind, *counts in conn.execute(cards)]
+    closed_day = sql_day(conn, CASES.c.closed_at).label("day")
+    difficult = (select(closed_day, CASES.c.county_code, CASES.c.kind, func.count())
+                 .where(CASES.c.closed_at.is_not(None), difficult_resolved(CASES))
+                 .group_by("day", CASES.c.county_code, CASES.c.kind))
+    rows = [(d, county, kind, int(n), 0, 0, 0, 0) for d, county, kind, n in conn.execute(visits)]
+    rows += [(d, county, kind, 0, *map(int, counts), 0) for d, county, kind, *counts in conn.execute(cards)]
+    rows += [(d, county, kind, 0, 0, 0, 0, int(n)) for d, county, kind, n in conn.execute(difficult)]
     return rows
 
 

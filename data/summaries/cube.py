@@ -218,7 +218,7 @@ def township_rows(facts: Facts, red_cards: Sequence[tuple] = ()) -> Iterator[tup
 
 def daily_rows(facts: Facts, extra: Sequence[tuple]) -> Iterator[tuple]:
     """SumDaily: per day, county and kind — the case measures, plus `extra` rows (day, county, kind, visits,
-    blue, yellow, red) counted in SQL from the events and cards."""
+    blue, yellow, red, difficult resolved) counted in SQL from the events, cards and difficult cases."""
     names = ("county_code", "kind")
     d = facts.days
     first = [_ones(len(facts)), d["first_petition"], d["repeat_petition"]]
@@ -227,7 +227,7 @@ def daily_rows(facts: Facts, extra: Sequence[tuple]) -> Iterator[tuple]:
     keys, sums = _two_parts(facts, ("reported_day", "closed_day"), names, first, closed)
     # registered, first, repeat, closed, resolved, mediated → the table's order, then the SQL-counted rows.
     measures = [sums[0], sums[3], sums[4], sums[5], sums[1], sums[2]]
-    keys, sums = _with_counted(facts, keys, measures, names, extra, 4)
+    keys, sums = _with_counted(facts, keys, measures, names, extra, 5)
     return _rows(facts, [(None, keys[0]), ("county_code", keys[1]), ("kind", keys[2])], sums)
 
 
