@@ -9,10 +9,14 @@ from dashboard.theme import DARK_TEMPLATE, LIGHT_TEMPLATE, MUTED
 
 def base_figure(title: str | None = None, light: bool = False) -> go.Figure:
     """An empty figure in the app's template (dark on screen, light for documents)."""
-    layout: dict = {"template": LIGHT_TEMPLATE if light else DARK_TEMPLATE}
-    if title:
-        layout["title"] = {"text": title, "x": 0.01, "xanchor": "left"}
-    return go.Figure(layout=layout)  # one constructor: each update_layout call costs about 1 ms
+    return figure([], {"title": {"text": title, "x": 0.01, "xanchor": "left"}} if title else {}, light=light)
+
+
+def figure(traces: list, layout: dict, light: bool = False) -> go.Figure:
+    """A figure in the app's template built in one constructor, from its traces and its whole layout (nested
+    dicts, no magic underscores). Plotly validates everything once here; each add_trace, update_layout or
+    update_xaxes call afterwards re-parses its property paths, about 1 ms apiece (a ranking bar chart: 7 → 3 ms)."""
+    return go.Figure(data=traces, layout={"template": LIGHT_TEMPLATE if light else DARK_TEMPLATE, **layout})
 
 
 def empty_figure(message: str = "所选条件下暂无数据", title: str | None = None) -> go.Figure:
@@ -41,4 +45,4 @@ def two_panels(left: list, right: list, layout: dict, *, widths: tuple[float, fl
     merged = {**layout, **{k: {**v, **layout.get(k, {})} for k, v in axes.items()}}
     for trace in right:
         trace.update(xaxis="x2", yaxis="y2")
-    return go.Figure(data=[*left, *right], layout={"template": DARK_TEMPLATE, **merged})
+    return figure([*left, *right], merged)

@@ -12,8 +12,8 @@ from dashboard.formatting import count_full
 from dashboard.theme import BACKGROUND, BAD, BORDER, GOOD, MUTED, PANEL, SMALL_SAMPLE, TEXT
 from data.queries.map import Bounds
 from data.rules import SMALL_SAMPLE_MIN
-from layouts.figures.backlog import month_axis
-from layouts.figures.common import base_figure, empty_figure
+from layouts.figures.backlog import month_axis_layout
+from layouts.figures.common import empty_figure, figure
 from layouts.figures.map import fit_view, map_style
 
 FONT = 15
@@ -23,10 +23,10 @@ INDEX_RANGE = (50.0, 100.0)
 SMALL_FLAG = "样本少"
 
 
-def _compact(fig: go.Figure, left: int = 56, bottom: int = 44, top: int = 24) -> go.Figure:
-    fig.update_layout(margin={"l": left, "r": 16, "t": top, "b": bottom}, font={"size": FONT},
-                      legend={"orientation": "h", "y": 1.02, "x": 0, "yanchor": "bottom"})
-    return fig
+def _compact(left: int = 56, bottom: int = 44, top: int = 24, **layout) -> dict:
+    """A chart's layout with the page's margins, font and legend (`layout` adds to it)."""
+    return {"margin": {"l": left, "r": 16, "t": top, "b": bottom}, "font": {"size": FONT},
+            "legend": {"orientation": "h", "y": 1.02, "x": 0, "yanchor": "bottom"}, **layout}
 
 
 def fmt_index(value: float) -> str:
@@ -72,20 +72,18 @@ def map_figure(frame: pd.DataFrame, geojson_url: str, bounds: Bounds, view_key: 
     custom = [[n, fmt_index(v), rank[c], len(frame), count_full(k)] for c, n, v, k in
               zip(rows["code"], rows["name"], rows["index"], rows["intake"], strict=True)]
     lo, hi = index_range(frame)
-    fig = base_figure()
-    fig.add_trace(go.Choroplethmap(
+    center, zoom = fit_view(bounds, (900, 460))
+    return figure([go.Choroplethmap(
         geojson=geojson_url, featureidkey="id", locations=rows["code"].tolist(), z=rows["index"].round(2).tolist(),
         customdata=custom, colorscale=INDEX_SCALE, zmin=lo, zmax=hi,
         marker={"line": {"color": "#4a78b0", "width": 1.2}, "opacity": 0.85},
         colorbar={"title": {"text": "平安指数", "font": {"size": 14}}, "x": 0.99, "xanchor": "right", "len": 0.6,
                   "thickness": 14, "bgcolor": "rgba(12,26,46,0.85)", "outlinewidth": 0, "tickfont": {"size": 13}},
         hovertemplate="<b>%{customdata[0]}</b><br>平安指数 %{customdata[1]}<br>排名 %{customdata[2]} / %{customdata[3]}"
-                      "<br>期内案件 %{customdata[4]} 件<extra></extra>"))
-    center, zoom = fit_view(bounds, (900, 460))
-    fig.update_layout(map={"style": map_style(), "center": center, "zoom": zoom}, margin={"l": 0, "r": 0, "t": 0, "b": 0},
-                      paper_bgcolor=BACKGROUND, uirevision=view_key, clickmode="event",
-                      hoverlabel={"bgcolor": PANEL, "bordercolor": BORDER, "font": {"size": 15, "color": TEXT}})
-    return fig
+                      "<br>期内案件 %{customdata[4]} 件<extra></extra>")],
+        {"map": {"style": map_style(), "center": center, "zoom": zoom}, "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
+         "paper_bgcolor": BACKGROUND, "uirevision": view_key, "clickmode": "event",
+         "hoverlabel": {"bgcolor": PANEL, "bordercolor": BORDER, "font": {"size": 15, "color": TEXT}}})
 
 
 def ranking_figure(frame: pd.DataFrame) -> go.Figure:
@@ -96,33 +94,29 @@ def ranking_figure(frame: pd.DataFrame) -> go.Figure:
     flags = small(rows)
     span = index_range(frame)
     labels = [f"{n} · {SMALL_FLAG}" if f else n for n, f in zip(rows["name"], flags, strict=True)]
-    fig = base_figure()
-    fig.add_trace(go.Bar(y=labels, x=rows["index"], orientation="h", customdata=rows["code"],
-                         marker_color=[SMALL_SAMPLE if f else index_color(v, span) for v, f in
-                                       zip(rows["index"], flags, strict=True)],
-                         text=[fmt_index(v) for v in rows["index"]], textposition="outside", cliponaxis=False,
-                         hovertemplate="%{y}<br>平安指数 %{x:.1f}<extra></extra>"))
-    fig.update_xaxes(range=[0, 108], title_text="平安指数（0–100）")
-    fig.update_layout(clickmode="event")
-    return _compact(fig, left=130, top=10)
+    bar = go.Bar(y=labels, x=rows["index"], orientation="h", customdata=rows["code"],
+                 marker={"color": [SMALL_SAMPLE if f else index_color(v, span) for v, f in
+                                   zip(rows["index"], flags, strict=True)]},
+                 text=[fmt_index(v) for v in rows["index"]], textposition="outside", cliponaxis=False,
+                 hovertemplate="%{y}<br>平安指数 %{x:.1f}<extra></extra>")
+    return figure([bar], _compact(left=130, top=10, clickmode="event",
+                                  xaxis={"range": [0, 108], "title": {"text": "平安指数（0–100）"}}))
 
 
 def trend_figure(frame: pd.DataFrame) -> go.Figure:
     """The area's index month by month (frame from `safety_trend`)."""
     if frame.empty or frame["index"].isna().all():
         return empty_figure("所选时段内无法计算平安指数")
-    fig = base_figure()
     months = pd.to_datetime(frame["month"])
-    fig.add_trace(go.Scatter(x=months, y=frame["index"], mode="lines+markers+text", name="平安指数",
-                             line={"color": GOOD, "width": 3}, marker={"size": 8},
-                             text=[fmt_index(v) for v in frame["index"]], textposition="top center",
-                             textfont={"size": 13, "color": TEXT},
-                             hovertemplate="%{x|%Y年%-m月}<br>平安指数 %{y:.1f}<extra></extra>"))
+    line = go.Scatter(x=months, y=frame["index"], mode="lines+markers+text", name="平安指数",
+                      line={"color": GOOD, "width": 3}, marker={"size": 8},
+                      text=[fmt_index(v) for v in frame["index"]], textposition="top center",
+                      textfont={"size": 13, "color": TEXT},
+                      hovertemplate="%{x|%Y年%-m月}<br>平安指数 %{y:.1f}<extra></extra>")
     valid = frame["index"].dropna()
-    fig.update_yaxes(range=[max(0.0, math.floor(valid.min()) - 6), min(100.0, math.ceil(valid.max()) + 6)],
-                     title_text="平安指数")
-    month_axis(fig, len(frame), bars=False)
-    return _compact(fig, top=16, bottom=56)
+    y_range = [max(0.0, math.floor(valid.min()) - 6), min(100.0, math.ceil(valid.max()) + 6)]
+    return figure([line], _compact(top=16, bottom=56, xaxis=month_axis_layout(len(frame), bars=False),
+                                   yaxis={"range": y_range, "title": {"text": "平安指数"}}))
 
 
 def breakdown_figure(frame: pd.DataFrame) -> go.Figure:
@@ -134,20 +128,18 @@ def breakdown_figure(frame: pd.DataFrame) -> go.Figure:
     weight_sum = float(frame.loc[frame["value"].notna(), "weight"].sum())
     full = [w / weight_sum * 100 if not math.isnan(v) else 0.0 for w, v in zip(rows["weight"], rows["value"], strict=True)]
     labels = list(rows["label"])
-    fig = base_figure()
-    fig.add_trace(go.Bar(y=labels, x=full, orientation="h", name="满分", marker_color="#1d3557", hoverinfo="skip"))
-    fig.add_trace(go.Bar(y=labels, x=rows["points"], orientation="h", name="得分（贡献）", marker_color=[
-        index_color(s) for s in rows["score"]], text=[_points_text(p, s) for p, s in zip(rows["points"], rows["score"],
-                                                                                         strict=True)],
+    most = go.Bar(y=labels, x=full, orientation="h", name="满分", marker={"color": "#1d3557"}, hoverinfo="skip")
+    got = go.Bar(y=labels, x=rows["points"], orientation="h", name="得分（贡献）", marker={"color": [
+        index_color(s) for s in rows["score"]]}, text=[_points_text(p, s) for p, s in zip(rows["points"], rows["score"],
+                                                                                          strict=True)],
         textposition="outside", cliponaxis=False, customdata=list(zip(rows["value"].map(_value), rows["unit"],
                                                                       rows["weight"], strict=True)),
         hovertemplate="%{y}<br>指标值 %{customdata[0]} %{customdata[1]}<br>权重 %{customdata[2]:g}"
-                      "<br>贡献 %{x:.2f} 分<extra></extra>"))
-    fig.update_layout(barmode="overlay", showlegend=False,
-                      title={"text": f"平安指数 {fmt_index(frame.attrs['index'])} = 各项贡献之和", "x": 0.01,
-                             "font": {"size": 16}})
-    fig.update_xaxes(title_text="指数分值", range=[0, max(full) * 1.45 if full else 1])
-    return _compact(fig, left=170, top=44)
+                      "<br>贡献 %{x:.2f} 分<extra></extra>")
+    return figure([most, got], _compact(
+        left=170, top=44, barmode="overlay", showlegend=False,
+        title={"text": f"平安指数 {fmt_index(frame.attrs['index'])} = 各项贡献之和", "x": 0.01, "font": {"size": 16}},
+        xaxis={"title": {"text": "指数分值"}, "range": [0, max(full) * 1.45 if full else 1]}))
 
 
 def _points_text(points: float, score_value: float) -> str:
@@ -168,19 +160,18 @@ def changes_figure(frame: pd.DataFrame) -> go.Figure:
     if rows.empty:
         return empty_figure("上一时段无法计算平安指数")
     rows = rows.reindex(rows["change"].abs().sort_values(ascending=True).index)
-    fig = base_figure()
-    fig.add_trace(go.Bar(y=rows["label"], x=rows["change"], orientation="h",
-                         marker_color=[GOOD if c >= 0 else BAD for c in rows["change"]],
-                         text=[f"{c:+.2f}" for c in rows["change"]], textposition="outside", cliponaxis=False,
-                         customdata=list(zip(rows["prev_value"].map(_value), rows["value"].map(_value), rows["unit"],
-                                             strict=True)),
-                         hovertemplate="%{y}<br>%{customdata[0]} → %{customdata[1]} %{customdata[2]}"
-                                       "<br>贡献变化 %{x:+.2f} 分<extra></extra>"))
+    bar = go.Bar(y=rows["label"], x=rows["change"], orientation="h",
+                 marker={"color": [GOOD if c >= 0 else BAD for c in rows["change"]]},
+                 text=[f"{c:+.2f}" for c in rows["change"]], textposition="outside", cliponaxis=False,
+                 customdata=list(zip(rows["prev_value"].map(_value), rows["value"].map(_value), rows["unit"],
+                                     strict=True)),
+                 hovertemplate="%{y}<br>%{customdata[0]} → %{customdata[1]} %{customdata[2]}"
+                               "<br>贡献变化 %{x:+.2f} 分<extra></extra>")
     span = max(float(rows["change"].abs().max()), 0.5) * 1.4
     before, after = frame.attrs.get("prev_index", float("nan")), frame.attrs.get("index", float("nan"))
-    fig.update_layout(title={"text": f"较上期 {fmt_index(before)} → {fmt_index(after)}", "x": 0.01, "font": {"size": 16}})
-    fig.update_xaxes(range=[-span, span], zeroline=True, zerolinecolor=MUTED, title_text="贡献变化（分）")
-    return _compact(fig, left=170, top=44)
+    return figure([bar], _compact(
+        left=170, top=44, title={"text": f"较上期 {fmt_index(before)} → {fmt_index(after)}", "x": 0.01, "font": {"size": 16}},
+        xaxis={"range": [-span, span], "zeroline": True, "zerolinecolor": MUTED, "title": {"text": "贡献变化（分）"}}))
 
 
 TABLE_COLUMNS = (("label", "指标"), ("value", "本期值"), ("prev", "上期值"), ("direction", "方向"), ("weight", "权重"),
