@@ -21,12 +21,10 @@ def figure(traces: list, layout: dict, light: bool = False) -> go.Figure:
 
 def empty_figure(message: str = "所选条件下暂无数据", title: str | None = None) -> go.Figure:
     """A figure that says there is nothing to show, instead of a blank chart."""
-    fig = base_figure(title)
-    fig.add_annotation(text=message, showarrow=False, font={"size": 18, "color": MUTED},
-                       xref="paper", yref="paper", x=0.5, y=0.5)
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    return fig
+    layout: dict = {"title": {"text": title, "x": 0.01, "xanchor": "left"}} if title else {}
+    note = {"text": message, "showarrow": False, "font": {"size": 18, "color": MUTED}, "xref": "paper",
+            "yref": "paper", "x": 0.5, "y": 0.5}
+    return figure([], {**layout, "annotations": [note], "xaxis": {"visible": False}, "yaxis": {"visible": False}})
 
 
 def two_panels(left: list, right: list, layout: dict, *, widths: tuple[float, float] = (0.5, 0.5),
