@@ -22,7 +22,7 @@ from data.vocab import (
     STATUS_LABELS,
     Status,
 )
-from layouts.figures.common import base_figure, empty_figure
+from layouts.figures.common import empty_figure, figure
 
 # One color per column of the diagram, so a node's family reads at a glance.
 FAMILY_COLORS: dict[NodeFamily, str] = {
@@ -97,14 +97,11 @@ def sankey_figure(paths: pd.DataFrame, selected: NodeFilter | None = None) -> go
             targets.append(index[(right, code_b)])
             values.append(int(value))
             colors.append(_link_color(left, selected, bool(is_hit)))
-    fig = base_figure()
-    fig.add_trace(_sankey_trace(nodes, selected, sources, targets, values, colors))
-    for i, family in enumerate(FAMILY_ORDER):
-        fig.add_annotation(text=FAMILY_TITLES[family], x=i / (len(FAMILY_ORDER) - 1), y=1.0, xref="paper",
-                           yref="paper", yanchor="bottom", yshift=10, xanchor=_anchor(i), showarrow=False,
-                           font={"size": 15, "color": MUTED})
-    fig.update_layout(margin={"l": 12, "r": 12, "t": 40, "b": 10}, font={"size": 15})
-    return fig
+    titles = [{"text": FAMILY_TITLES[family], "x": i / (len(FAMILY_ORDER) - 1), "y": 1.0, "xref": "paper",
+               "yref": "paper", "yanchor": "bottom", "yshift": 10, "xanchor": _anchor(i), "showarrow": False,
+               "font": {"size": 15, "color": MUTED}} for i, family in enumerate(FAMILY_ORDER)]
+    return figure([_sankey_trace(nodes, selected, sources, targets, values, colors)],
+                  {"annotations": titles, "margin": {"l": 12, "r": 12, "t": 40, "b": 10}, "font": {"size": 15}})
 
 
 def _anchor(column: int) -> str:
@@ -173,22 +170,19 @@ def stage_times_figure(stages: pd.DataFrame) -> go.Figure:
     if shown.empty:
         return empty_figure()
     labels = [STAGE_LABELS[s] for s in shown["stage"]]
-    fig = base_figure()
-    for column, name, color in (("p50_hours", "中位数", ACCENT), ("p90_hours", "90分位", "#ff7a45")):
-        fig.add_trace(go.Bar(
-            y=labels, x=shown[column], name=name, orientation="h", marker_color=color,
-            text=[duration_text(h) for h in shown[column]], textposition="outside", cliponaxis=False,
-            customdata=shown["cases"], textfont={"size": 14, "color": TEXT},
-            hovertemplate="%{y}<br>" + name + " %{text}<br>%{customdata:,} 件<extra></extra>",
-        ))
+    bars = [go.Bar(
+        y=labels, x=shown[column], name=name, orientation="h", marker={"color": color},
+        text=[duration_text(h) for h in shown[column]], textposition="outside", cliponaxis=False,
+        customdata=shown["cases"], textfont={"size": 14, "color": TEXT},
+        hovertemplate="%{y}<br>" + name + " %{text}<br>%{customdata:,} 件<extra></extra>",
+    ) for column, name, color in (("p50_hours", "中位数", ACCENT), ("p90_hours", "90分位", "#ff7a45"))]
     top = max(float(shown["p90_hours"].max()), 1.0)
     ticks = [(v, t) for v, t in HOURS_TICKS if v <= top * 1.5]
-    fig.update_xaxes(type="log", tickvals=[v for v, _t in ticks], ticktext=[t for _v, t in ticks], tickangle=0,
-                     range=[math.log10(min(0.2, float(shown["p50_hours"].min()))), math.log10(top * 6)])
-    fig.update_yaxes(autorange="reversed")
-    fig.update_layout(barmode="group", legend={"orientation": "h", "y": 1.12, "x": 0},
-                      margin={"l": 150, "r": 24, "t": 36, "b": 36})
-    return fig
+    xaxis = {"type": "log", "tickvals": [v for v, _t in ticks], "ticktext": [t for _v, t in ticks], "tickangle": 0,
+             "range": [math.log10(min(0.2, float(shown["p50_hours"].min()))), math.log10(top * 6)]}
+    return figure(bars, {"xaxis": xaxis, "yaxis": {"autorange": "reversed"}, "barmode": "group",
+                         "legend": {"orientation": "h", "y": 1.12, "x": 0},
+                         "margin": {"l": 150, "r": 24, "t": 36, "b": 36}})
 
 
 def escalation_figure(steps: pd.DataFrame) -> go.Figure:
@@ -198,18 +192,16 @@ def escalation_figure(steps: pd.DataFrame) -> go.Figure:
     labels = [f"{HANDLING_LABELS[a]}→{HANDLING_LABELS[b]}" for a, b in zip(steps["from_level"], steps["to_level"],
                                                                          strict=True)]
     text = [f"{count_full(n)}件 · {_pct(s)}" for n, s in zip(steps["escalated"], steps["share"], strict=True)]
-    fig = base_figure()
-    fig.add_trace(go.Bar(
-        y=labels, x=steps["escalated"], orientation="h", marker_color=FAMILY_COLORS[NodeFamily.FINAL],
+    bar = go.Bar(
+        y=labels, x=steps["escalated"], orientation="h", marker={"color": FAMILY_COLORS[NodeFamily.FINAL]},
         text=text, textposition="outside", cliponaxis=False, textfont={"size": 14, "color": TEXT},
         customdata=list(zip(steps["reached"], steps["rate"], strict=True)),
         hovertemplate="%{y}：%{x:,} 件<br>该级办理的 %{customdata[0]:,} 件中提级 %{customdata[1]:.1f}%<extra></extra>",
-    ))
-    fig.update_yaxes(autorange="reversed")
+    )
     top = max(float(steps["escalated"].max()), 1.0)
-    fig.update_xaxes(range=[0, top * 1.6], title_text="提级案件数", **count_axis(top))
-    fig.update_layout(showlegend=False, margin={"l": 120, "r": 24, "t": 16, "b": 44})
-    return fig
+    return figure([bar], {"yaxis": {"autorange": "reversed"},
+                          "xaxis": {"range": [0, top * 1.6], "title": {"text": "提级案件数"}, **count_axis(top)},
+                          "showlegend": False, "margin": {"l": 120, "r": 24, "t": 16, "b": 44}})
 
 
 def count_axis(max_value: float) -> dict:
@@ -226,19 +218,17 @@ def modes_figure(modes: pd.DataFrame) -> go.Figure:
     """Intake by handling mode (from `handling_modes`) as a ring, shares from the query."""
     if int(modes["cases"].sum()) == 0:
         return empty_figure()
-    fig = base_figure()
-    fig.add_trace(go.Pie(
+    ring = go.Pie(
         labels=[MODE_LABELS[m] for m in modes["mode"]],  # type: ignore[index]
         values=modes["cases"], hole=0.55, sort=False, direction="clockwise",
         marker={"colors": [ACCENT, GOOD, "#9254de", FAMILY_COLORS[NodeFamily.FINAL]]},
         customdata=modes["share"], texttemplate="%{label}<br>%{customdata:.1f}%", textfont={"size": 14},
         insidetextorientation="horizontal", textposition="inside",
         hovertemplate="%{label}：%{value:,} 件（%{customdata:.1f}%）<extra></extra>",
-    ))
-    fig.add_annotation(text=f"受理<br><b>{count_full(int(modes['cases'].sum()))}</b>", showarrow=False,
-                       font={"size": 18, "color": TEXT}, x=0.5, y=0.5, xref="paper", yref="paper")
-    fig.update_layout(showlegend=False, margin={"l": 16, "r": 16, "t": 16, "b": 16})
-    return fig
+    )
+    total = {"text": f"受理<br><b>{count_full(int(modes['cases'].sum()))}</b>", "showarrow": False,
+             "font": {"size": 18, "color": TEXT}, "x": 0.5, "y": 0.5, "xref": "paper", "yref": "paper"}
+    return figure([ring], {"annotations": [total], "showlegend": False, "margin": {"l": 16, "r": 16, "t": 16, "b": 16}})
 
 
 def weekly_figure(weeks: pd.DataFrame) -> go.Figure:
@@ -251,22 +241,22 @@ def weekly_figure(weeks: pd.DataFrame) -> go.Figure:
     if weeks.empty or int(weeks[["intake", "closed"]].to_numpy().sum()) == 0:
         return empty_figure()
     full = weeks["days"] == 7
-    fig = base_figure()
+    lines = []
     for column, name, color in (("intake", "受理", ACCENT), ("closed", "办结", GOOD)):
         hover = "%{x|%Y年%-m月%-d日}起一周<br>" + name + " %{y:,} 件%{customdata}<extra></extra>"
-        fig.add_trace(go.Scatter(
+        lines.append(go.Scatter(
             x=weeks["week"], y=weeks[column].where(full), name=name, legendgroup=column, mode="lines+markers",
             line={"color": color, "width": 2.5}, marker={"size": 5}, customdata=[""] * len(weeks),
             hovertemplate=hover, connectgaps=False,
         ))
         part = weeks[~full]
         if not part.empty:
-            fig.add_trace(go.Scatter(
+            lines.append(go.Scatter(
                 x=part["week"], y=part[column], name=f"{name}（不足一周）", legendgroup=column, showlegend=False,
                 mode="markers", marker={"size": 9, "symbol": "circle-open", "color": color, "line": {"width": 2}},
                 customdata=[f"（仅含时段内{d}天）" for d in part["days"]], hovertemplate=hover,
             ))
-    fig.update_xaxes(tickformat="%Y年%-m月")
-    fig.update_yaxes(title_text="件/周", **count_axis(float(weeks[["intake", "closed"]].to_numpy().max())))
-    fig.update_layout(legend={"orientation": "h", "y": 1.12, "x": 0}, margin={"l": 64, "r": 24, "t": 36, "b": 40})
-    return fig
+    return figure(lines, {
+        "xaxis": {"tickformat": "%Y年%-m月"},
+        "yaxis": {"title": {"text": "件/周"}, **count_axis(float(weeks[["intake", "closed"]].to_numpy().max()))},
+        "legend": {"orientation": "h", "y": 1.12, "x": 0}, "margin": {"l": 64, "r": 24, "t": 36, "b": 40}})
