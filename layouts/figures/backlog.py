@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from dash import html
 
 from dashboard.formatting import count_full, date_cn, percent
-from dashboard.theme import ACCENT, BACKLOG_COLORS, DARK_TEMPLATE, SMALL_SAMPLE, TEXT
+from dashboard.theme import ACCENT, BACKLOG_COLORS, SMALL_SAMPLE, TEXT
 from data.queries.backlog import COLORS, ORIGINS, CaseHistory
 from data.queries.supervision import SupervisionDetail
 from data.rules import SMALL_SAMPLE_MIN
@@ -27,7 +27,7 @@ from data.vocab import (
     Status,
     Step,
 )
-from layouts.figures.common import base_figure, empty_figure, two_panels
+from layouts.figures.common import empty_figure, figure, two_panels
 
 FONT = 15
 COLOR_NAMES = {c: BACKLOG_COLOR_LABELS[BacklogColor(c)] for c in COLORS}
@@ -105,7 +105,7 @@ def origin_figure(frame: pd.DataFrame) -> go.Figure:
         for c in COLORS:
             part = frame[frame["color"] == c].set_index("origin").reindex(ORIGINS)
             panels[measure].append(go.Bar(
-                x=names, y=part[measure], name=COLOR_NAMES[c], marker_color=FILL[c], legendgroup=c,
+                x=names, y=part[measure], name=COLOR_NAMES[c], marker={"color": FILL[c]}, legendgroup=c,
                 showlegend=measure == "on_board", customdata=[c] * len(names),
                 hovertemplate="%{x} · " + COLOR_NAMES[c] + "<br>%{y:,} 件<extra></extra>"))
     tops = frame.groupby("origin")[["on_board", "resolved"]].sum().max()
@@ -123,10 +123,10 @@ def area_figure(frame: pd.DataFrame, child_label: str) -> go.Figure:
     if int(frame[["on_board", "resolved"]].to_numpy().sum()) == 0:
         return empty_figure("所选区域和时段内没有信访积案")
     rows = frame.head(15).iloc[::-1]
-    board = [go.Bar(y=rows["name"], x=rows[c], orientation="h", name=COLOR_NAMES[c], marker_color=FILL[c],
+    board = [go.Bar(y=rows["name"], x=rows[c], orientation="h", name=COLOR_NAMES[c], marker={"color": FILL[c]},
                     customdata=rows["code"], hovertemplate="%{y} · " + COLOR_NAMES[c] + " %{x:,} 件<extra></extra>")
              for c in COLORS]
-    resolved = go.Bar(y=rows["name"], x=rows["resolved"], orientation="h", name="期内化解", marker_color=ACCENT,
+    resolved = go.Bar(y=rows["name"], x=rows["resolved"], orientation="h", name="期内化解", marker={"color": ACCENT},
                       customdata=rows["code"], text=[count_full(v) for v in rows["resolved"]],
                       textposition="outside", cliponaxis=False,
                       hovertemplate="%{y}<br>期内化解 %{x:,} 件<extra></extra>")
@@ -148,15 +148,15 @@ def assessment_figure(frame: pd.DataFrame) -> go.Figure:
     small = rows["cases"] < SMALL_SAMPLE_MIN
     labels = [f"{n} · {SMALL_FLAG}" if s else n for n, s in zip(rows["name"], small, strict=True)]
     custom = [[_rate(r, "red"), _rate(r, "yellow"), _rate(r, "green"), int(r["cases"])] for _, r in rows.iterrows()]
-    fig = base_figure()
-    fig.add_trace(go.Bar(
-        y=labels, x=rows["weighted_rate"], orientation="h", marker_color=[SMALL_SAMPLE if s else ACCENT for s in small],
+    bar = go.Bar(
+        y=labels, x=rows["weighted_rate"], orientation="h",
+        marker={"color": [SMALL_SAMPLE if s else ACCENT for s in small]},
         text=[percent(v, 1) for v in rows["weighted_rate"]], textposition="outside", cliponaxis=False,
         customdata=custom,
         hovertemplate="%{y}<br>加权化解率 %{x:.1f}%<br>红色 %{customdata[0]} · 黄色 %{customdata[1]} · 绿色 "
-                      "%{customdata[2]}<br>积案 %{customdata[3]} 件<extra></extra>"))
-    fig.update_xaxes(range=[0, 112], ticksuffix="%", title_text="加权化解率（红×3 黄×2 绿×1）")
-    return _compact(fig, left=170, top=16)
+                      "%{customdata[2]}<br>积案 %{customdata[3]} 件<extra></extra>")
+    return figure([bar], {**_compact_layout(left=170, top=16),
+                          "xaxis": {"range": [0, 112], "ticksuffix": "%", "title": {"text": "加权化解率（红×3 黄×2 绿×1）"}}})
 
 
 def _rate(row: pd.Series, color: str) -> str:
@@ -170,18 +170,16 @@ def resolved_figure(frame: pd.DataFrame) -> go.Figure:
     if int(frame["total"].sum()) == 0:
         return empty_figure("所选时段内没有化解的信访积案")
     months = pd.to_datetime(frame["month"])
-    fig = base_figure()
-    for c in COLORS:
-        fig.add_trace(go.Bar(x=months, y=frame[c], name=COLOR_NAMES[c], marker_color=FILL[c],
-                             hovertemplate="%{x|%Y年%-m月} · " + COLOR_NAMES[c] + " %{y:,} 件<extra></extra>"))
-    fig.update_layout(barmode="stack")
-    month_axis(fig, len(frame))
+    # a month's bar sits under its label, in the middle of the month (as `month_axis` sets)
+    bars = [go.Bar(x=months, y=frame[c], name=COLOR_NAMES[c], marker={"color": FILL[c]}, xperiod="M1",
+                   xperiodalignment="middle",
+                   hovertemplate="%{x|%Y年%-m月} · " + COLOR_NAMES[c] + " %{y:,} 件<extra></extra>") for c in COLORS]
     years = frame.assign(year=[m.year for m in frame["month"]]).groupby("year")["total"].sum()
-    note = "　".join(f"{y}年化解 {count_full(n)} 件" for y, n in years.items())
-    fig.add_annotation(text=note, xref="paper", yref="paper", x=1, y=1.0, xanchor="right", yanchor="bottom",
-                       showarrow=False, font={"size": FONT + 1, "color": TEXT})
-    count_axis(fig, float(frame["total"].max()), "y")
-    return _compact(fig, top=64, bottom=56)
+    note = {"text": "　".join(f"{y}年化解 {count_full(n)} 件" for y, n in years.items()), "xref": "paper",
+            "yref": "paper", "x": 1, "y": 1.0, "xanchor": "right", "yanchor": "bottom", "showarrow": False,
+            "font": {"size": FONT + 1, "color": TEXT}}
+    return figure(bars, {**_compact_layout(top=64, bottom=56), "barmode": "stack", "annotations": [note],
+                         "xaxis": month_axis_layout(len(frame)), "yaxis": count_ticks(float(frame["total"].max()))})
 
 
 def year_totals(frame: pd.DataFrame) -> dict[int, int]:
@@ -194,10 +192,10 @@ def trend_figure(frame: pd.DataFrame) -> go.Figure:
     """The board by color at each month's end, stacked (frame from `color_trend`)."""
     if frame.empty or int(frame[list(COLORS)].to_numpy().sum()) == 0:
         return empty_figure("所选时段内积案在办数为零")
-    layout = {"template": DARK_TEMPLATE, "yaxis": {"tickformat": ",d", "title": {"text": "在办积案（件）"}},
+    layout = {"yaxis": {"tickformat": ",d", "title": {"text": "在办积案（件）"}},
               "xaxis": {**month_axis_layout(len(frame), bars=False), "tickformat": "%-m月末\n%Y年"},
               **_compact_layout(top=40)}
-    return go.Figure(data=_trend_traces(frame), layout=layout)
+    return figure(_trend_traces(frame), layout)
 
 
 def _trend_traces(frame: pd.DataFrame) -> list[go.Scatter]:
@@ -358,26 +356,22 @@ def screen_board_figure(frame: pd.DataFrame) -> go.Figure:
     if frame.empty or int(frame["on_board"].sum()) == 0:
         return empty_figure("时段末没有在办的信访积案")
     rows = frame.head(10).iloc[::-1]
-    bars = [go.Bar(y=rows["name"], x=rows[c], orientation="h", name=COLOR_NAMES[c], marker_color=FILL[c],
+    bars = [go.Bar(y=rows["name"], x=rows[c], orientation="h", name=COLOR_NAMES[c], marker={"color": FILL[c]},
                    hovertemplate="%{y} · " + COLOR_NAMES[c] + " %{x} 件<extra></extra>") for c in COLORS]
     totals = go.Scatter(y=rows["name"], x=rows["on_board"], mode="text", text=[count_full(v) for v in rows["on_board"]],
                         textposition="middle right", showlegend=False, hoverinfo="skip",
                         textfont={"size": SCREEN_FONT, "color": TEXT}, cliponaxis=False)
-    layout = {"template": DARK_TEMPLATE, "barmode": "stack", **screen_layout(),
+    layout = {"barmode": "stack", **screen_layout(),
               "xaxis": {"range": [0, float(rows["on_board"].max()) * 1.2], "tickformat": ",d"}}
-    return go.Figure(data=[*bars, totals], layout=layout)
+    return figure([*bars, totals], layout)
 
 
 def screen_trend_figure(frame: pd.DataFrame) -> go.Figure:
     """Wall screen: the board by color at each month's end (frame from `color_trend`)."""
     ticks = {"tickformat": "%-m月末", "dtick": "M2" if len(frame) <= 12 else "M6"}  # room for 17px labels
-    if frame.empty or int(frame[list(COLORS)].to_numpy().sum()) == 0:
-        fig = screen_style(empty_figure("所选时段内积案在办数为零"), left=64)
-        fig.update_layout(margin={"b": 60})
-        fig.update_xaxes(**ticks)
-        return fig
     layout = screen_layout(left=64)
     layout["margin"]["b"] = 60
-    layout.update(template=DARK_TEMPLATE, yaxis={"tickformat": ",d"},
-                  xaxis={**month_axis_layout(len(frame), bars=False), **ticks})
-    return go.Figure(data=_trend_traces(frame), layout=layout)
+    if frame.empty or int(frame[list(COLORS)].to_numpy().sum()) == 0:  # one update: merged into the empty state
+        return empty_figure("所选时段内积案在办数为零").update_layout({**layout, "xaxis": ticks})
+    return figure(_trend_traces(frame), {**layout, "yaxis": {"tickformat": ",d"},
+                                         "xaxis": {**month_axis_layout(len(frame), bars=False), **ticks}})
