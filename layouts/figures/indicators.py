@@ -16,7 +16,7 @@ from dashboard.formatting import count_full
 from dashboard.theme import ACCENT, GOOD, MUTED, TEXT, WARN
 from data.indicator_import import parse_period
 from data.models_strategy import CASE_METRIC_LABELS, DIRECTION_LABELS, CaseMetric, Direction
-from layouts.figures.common import base_figure, empty_figure
+from layouts.figures.common import empty_figure, figure
 
 DEMO_LABEL, PUBLISHED_LABEL = "演示数据", "公开数据"
 RANK_COLORS = ("#2ec7ff", "#faad14", "#36cfc9", "#9254de", "#ff7a45")
@@ -53,8 +53,7 @@ def series_figure(series: pd.DataFrame) -> go.Figure:
     unit, name = series["unit"].iloc[0], series["name"].iloc[0]
     labels = [period_label(k) for k in series["period_key"]]
     demo = series["is_demo"].astype(bool).tolist()
-    fig = base_figure()
-    fig.add_trace(go.Scatter(
+    traces = [go.Scatter(
         x=labels, y=series["value"], name=name, mode="lines+markers+text", line={"color": ACCENT, "width": 3},
         marker={"size": 12, "color": [ACCENT if not d else "rgba(0,0,0,0)" for d in demo],
                 "line": {"color": ACCENT, "width": 2}},
@@ -64,38 +63,38 @@ def series_figure(series: pd.DataFrame) -> go.Figure:
                     zip(demo, series["tier"].fillna(""), series["note"].fillna(""), strict=True)],
         hovertemplate="%{x}<br>" + name + " %{text}<br>%{customdata[0]} %{customdata[1]}<br>%{customdata[2]}"
                       "<extra></extra>",
-    ))
+    )]
     if series["target"].notna().any():
-        fig.add_trace(go.Scatter(x=labels, y=series["target"], name="目标值", mode="lines",
+        traces.append(go.Scatter(x=labels, y=series["target"], name="目标值", mode="lines",
                                  line={"color": WARN, "width": 2, "dash": "dash"},
                                  hovertemplate="%{x}<br>目标值 %{y}<extra></extra>"))
     direction = DIRECTION_LABELS[Direction(series["direction"].iloc[0])]
-    fig.update_yaxes(title_text=f"{unit} · {direction}", ticksuffix="%" if unit == "%" else "")
-    fig.update_xaxes(type="category")
-    fig.update_layout(legend={"orientation": "h", "y": 1.12, "x": 0}, margin={"l": 64, "r": 24, "t": 36, "b": 40})
-    _pad_y(fig, series)
-    return fig
+    return figure(traces, {
+        "yaxis": {"title": {"text": f"{unit} · {direction}"}, "ticksuffix": "%" if unit == "%" else "",
+                  "range": _padded_range(series)},
+        "xaxis": {"type": "category"},
+        "legend": {"orientation": "h", "y": 1.12, "x": 0}, "margin": {"l": 64, "r": 24, "t": 36, "b": 40}})
 
 
-def _pad_y(fig: go.Figure, series: pd.DataFrame) -> None:
+def _padded_range(series: pd.DataFrame) -> list[float]:
     """Leave room above the top point for its label."""
     values = pd.concat([series["value"], series["target"].dropna()]).astype(float)
     lo, hi = float(values.min()), float(values.max())
     pad = max((hi - lo) * 0.25, abs(hi) * 0.02, 0.5)
-    fig.update_yaxes(range=[lo - pad, hi + pad])
+    return [lo - pad, hi + pad]
 
 
 def rank_figure(ranks: pd.DataFrame) -> go.Figure:
     """Province ranks per indicator over time (from `rank_series`), rank 1 at the top; demo ranks hollow."""
     if ranks.empty:
         return empty_figure("该区域没有全省排名数据（排名仅发布到市级）")
-    fig = base_figure()
+    lines = []
     for i, (code, part) in enumerate(ranks.groupby("code", sort=False)):
         color = RANK_COLORS[i % len(RANK_COLORS)]
         demo = part["rank_is_demo"].astype(bool).tolist()
         texts = [rank_text(r, t, g) for r, t, g in zip(part["province_rank"], part["rank_total"], part["rank_group"],
                                                         strict=True)]
-        fig.add_trace(go.Scatter(
+        lines.append(go.Scatter(
             x=[period_middle(k) for k in part["period_key"]], y=part["province_rank"], name=part["name"].iloc[0],
             mode="lines+markers+text", line={"color": color, "width": 2.5},
             marker={"size": 12, "color": [color if not d else "rgba(0,0,0,0)" for d in demo],
@@ -109,10 +108,10 @@ def rank_figure(ranks: pd.DataFrame) -> go.Figure:
             meta=code,
         ))
     worst = int(max(ranks["province_rank"].max(), ranks["rank_total"].max(skipna=True) or 0))
-    fig.update_yaxes(range=[worst + 0.8, 0.2], title_text="名次（第1位在上）", dtick=2 if worst > 8 else 1)
-    fig.update_xaxes(tickformat="%Y年", dtick="M12", ticklabelmode="period")
-    fig.update_layout(legend={"orientation": "h", "y": 1.14, "x": 0}, margin={"l": 64, "r": 60, "t": 36, "b": 40})
-    return fig
+    return figure(lines, {
+        "yaxis": {"range": [worst + 0.8, 0.2], "title": {"text": "名次（第1位在上）"}, "dtick": 2 if worst > 8 else 1},
+        "xaxis": {"tickformat": "%Y年", "dtick": "M12", "ticklabelmode": "period"},
+        "legend": {"orientation": "h", "y": 1.14, "x": 0}, "margin": {"l": 64, "r": 60, "t": 36, "b": 40}})
 
 
 def period_middle(key: str) -> date:
@@ -126,31 +125,30 @@ def survey_figure(frame: pd.DataFrame) -> go.Figure:
     if frame.empty:
         return empty_figure("所选时段没有可与案件数据对照的调查结果")
     labels = [f"{n}<br>{period_label(k)}" for n, k in zip(frame["name"], frame["period_key"], strict=True)]
-    fig = base_figure()
     demo = frame["is_demo"].astype(bool).tolist()
-    fig.add_trace(go.Bar(
+    surveyed = go.Bar(
         x=labels, y=frame["surveyed"], name="调查结果", marker={"color": ACCENT, "pattern": {
             "shape": ["/" if d else "" for d in demo], "fgcolor": "#0c1a2e", "fillmode": "overlay"}},
         text=[f"{v:.2f}%" for v in frame["surveyed"]], textposition="outside",
         customdata=[[DEMO_LABEL if d else PUBLISHED_LABEL, t or ""] for d, t in
                     zip(demo, frame["tier"].fillna(""), strict=True)],
         hovertemplate="%{x}<br>调查结果 %{y:.2f}%（%{customdata[0]}）%{customdata[1]}<extra></extra>",
-    ))
-    fig.add_trace(go.Bar(
+    )
+    cases = go.Bar(
         x=labels, y=frame["case_rate"], name="案件数据测算", marker={"color": GOOD},
         text=[f"{v:.2f}%" if not math.isnan(v) else "无办结" for v in frame["case_rate"]], textposition="outside",
         customdata=[[CASE_METRIC_LABELS[CaseMetric(m)], count_full(s), count_full(c)] for m, s, c in
                     zip(frame["case_metric"], frame["case_success"], frame["case_closed"], strict=True)],
         hovertemplate="%{x}<br>%{customdata[0]} %{y:.2f}%<br>成功 %{customdata[1]} / 办结 %{customdata[2]} 件"
                       "<extra></extra>",
-    ))
+    )
     rates = frame["case_rate"].dropna()
     low = min(float(frame["surveyed"].min()), float(rates.min()) if len(rates) else 100.0)
-    fig.update_yaxes(range=[max(low - 8, 0), 103], ticksuffix="%", title_text="比率")
-    fig.update_layout(barmode="group", bargap=0.25, legend={"orientation": "h", "y": 1.14, "x": 0},
-                      margin={"l": 60, "r": 16, "t": 36, "b": 56}, uniformtext={"minsize": 11, "mode": "hide"})
-    fig.update_xaxes(tickfont={"size": 12, "color": MUTED})
-    return fig
+    return figure([surveyed, cases], {
+        "yaxis": {"range": [max(low - 8, 0), 103], "ticksuffix": "%", "title": {"text": "比率"}},
+        "barmode": "group", "bargap": 0.25, "legend": {"orientation": "h", "y": 1.14, "x": 0},
+        "margin": {"l": 60, "r": 16, "t": 36, "b": 56}, "uniformtext": {"minsize": 11, "mode": "hide"},
+        "xaxis": {"tickfont": {"size": 12, "color": MUTED}}})
 
 
 def screen_style(fig: go.Figure, month_ticks: bool = False) -> go.Figure:
@@ -158,9 +156,8 @@ def screen_style(fig: go.Figure, month_ticks: bool = False) -> go.Figure:
 
     Axis labels stay level (a tilted label is hard to read on a wall); `month_ticks` shortens date ticks to 月.
     """
-    fig.update_layout(font={"size": 16}, legend={"font": {"size": 15}}, paper_bgcolor="rgba(0,0,0,0)",
-                      plot_bgcolor="rgba(0,0,0,0)", margin={"t": 44})
-    fig.update_xaxes(tickangle=0, tickfont={"size": 13})
-    if month_ticks:
-        fig.update_xaxes(tickformat="%-m月")
-    return fig
+    axis = {"tickangle": 0, "tickfont": {"size": 13}, **({"tickformat": "%-m月"} if month_ticks else {})}
+    # One update_layout call (each call re-parses its paths), reaching every x axis as update_xaxes would.
+    return fig.update_layout({"font": {"size": 16}, "legend": {"font": {"size": 15}}, "paper_bgcolor": "rgba(0,0,0,0)",
+                              "plot_bgcolor": "rgba(0,0,0,0)", "margin": {"t": 44},
+                              **{key: axis for key in fig.layout if key.startswith("xaxis")}})

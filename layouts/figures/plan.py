@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 
 from dashboard.theme import ACCENT, BAD, GOOD, TEXT
 from data.models_strategy import PLAN_STATUS_LABELS, PLAN_STATUS_ORDER, PlanStatus
-from layouts.figures.common import base_figure, empty_figure
+from layouts.figures.common import empty_figure, figure
 
 STATUS_COLORS = {PlanStatus.DONE: GOOD, PlanStatus.ON_TRACK: ACCENT, PlanStatus.LATE: BAD}
 MILESTONE_STYLE = {"done": ("已完成节点", "circle", GOOD), "late": ("逾期未完成节点", "x", BAD),
@@ -25,20 +25,17 @@ def domains_figure(by_domain: pd.DataFrame) -> go.Figure:
     """Stacked bars per domain: done, on track, late (clicking a domain filters the page by it)."""
     if by_domain.empty:
         return empty_figure("没有适用于该区域的计划事项")
-    fig = base_figure()
-    for status in PLAN_STATUS_ORDER:
-        fig.add_trace(go.Bar(
-            y=by_domain["domain"], x=by_domain[str(status)], orientation="h", name=PLAN_STATUS_LABELS[status],
-            marker={"color": STATUS_COLORS[status]}, text=[v if v else "" for v in by_domain[str(status)]],
-            textposition="inside", insidetextfont={"size": 15, "color": "#06101f"},
-            customdata=by_domain[["domain_code", "total"]].to_numpy(),
-            hovertemplate="%{y}<br>" + PLAN_STATUS_LABELS[status] + " %{x} 项（共 %{customdata[1]} 项）<extra></extra>",
-        ))
-    fig.update_layout(barmode="stack", legend={"orientation": "h", "y": 1.16, "x": 0},
-                      margin={"l": 175, "r": 16, "t": 36, "b": 52}, clickmode="event")
-    fig.update_yaxes(autorange="reversed", tickfont={"size": 15})
-    fig.update_xaxes(title_text="事项数", dtick=2)
-    return fig
+    bars = [go.Bar(
+        y=by_domain["domain"], x=by_domain[str(status)], orientation="h", name=PLAN_STATUS_LABELS[status],
+        marker={"color": STATUS_COLORS[status]}, text=[v if v else "" for v in by_domain[str(status)]],
+        textposition="inside", insidetextfont={"size": 15, "color": "#06101f"},
+        customdata=by_domain[["domain_code", "total"]].to_numpy(),
+        hovertemplate="%{y}<br>" + PLAN_STATUS_LABELS[status] + " %{x} 项（共 %{customdata[1]} 项）<extra></extra>",
+    ) for status in PLAN_STATUS_ORDER]
+    return figure(bars, {
+        "barmode": "stack", "legend": {"orientation": "h", "y": 1.16, "x": 0},
+        "margin": {"l": 175, "r": 16, "t": 36, "b": 52}, "clickmode": "event",
+        "yaxis": {"autorange": "reversed", "tickfont": {"size": 15}}, "xaxis": {"title": {"text": "事项数"}, "dtick": 2}})
 
 
 def item_label(no: int, title: str) -> str:
@@ -51,14 +48,14 @@ def timeline_figure(items: pd.DataFrame, milestones: pd.DataFrame, as_of: date) 
         return empty_figure("没有适用于该区域的计划事项")
     labels = {r.no: item_label(r.no, r.title) for r in items.itertuples()}
     order = [labels[n] for n in items["no"]]
-    fig = base_figure()
+    traces: list = []
     for status in PLAN_STATUS_ORDER:
         part = items[items["status"] == str(status)]
         if part.empty:
             continue
         starts = pd.to_datetime(part["start_date"])
         spans = (pd.to_datetime(part["due_date"]) - starts).dt.total_seconds() * 1000
-        fig.add_trace(go.Bar(
+        traces.append(go.Bar(
             y=[labels[n] for n in part["no"]], x=spans, base=starts, orientation="h", name=PLAN_STATUS_LABELS[status],
             marker={"color": STATUS_COLORS[status], "opacity": 0.35 if status != PlanStatus.LATE else 0.55},
             customdata=part[["owner_unit", "progress", "due_date"]].astype(str).to_numpy(),
@@ -70,21 +67,32 @@ def timeline_figure(items: pd.DataFrame, milestones: pd.DataFrame, as_of: date) 
         part = shown[shown["state"] == state]
         if part.empty:
             continue
-        fig.add_trace(go.Scatter(
+        traces.append(go.Scatter(
             x=pd.to_datetime(part["due_date"]), y=[labels[n] for n in part["no"]], mode="markers", name=name,
             marker={"symbol": symbol, "size": 11 if state != "late" else 14, "color": color,
                     "line": {"width": 2, "color": color}},
             customdata=part[["title"]].to_numpy(),
             hovertemplate="%{y}<br>节点：%{customdata[0]}<br>时限 %{x|%Y年%-m月%-d日}<extra>" + name + "</extra>",
         ))
-    fig.add_vline(x=pd.Timestamp(as_of).value / 1e6, line={"color": TEXT, "width": 1.5, "dash": "dot"})
-    fig.add_annotation(x=pd.Timestamp(as_of), y=1.0, yref="paper", yanchor="top", xanchor="left",
-                       text=f" 统计日 {as_of:%Y.%-m.%-d}", showarrow=False, font={"color": TEXT, "size": 13},
-                       bgcolor="rgba(12,26,46,0.85)")
-    fig.update_yaxes(categoryorder="array", categoryarray=order, autorange="reversed", tickfont={"size": 13})
-    fig.update_xaxes(type="date", tickformat="%Y年%-m月", range=[items["start_date"].min() - timedelta(days=20),
-                                                                 items["due_date"].max() + timedelta(days=20)])
-    fig.update_layout(barmode="overlay", height=max(260, ROW_HEIGHT * len(order) + 110),
-                      legend={"orientation": "h", "y": 1.005, "yanchor": "bottom", "x": 0},
-                      margin={"l": 300, "r": 20, "t": 36, "b": 36}, bargap=0.35)
-    return fig
+    return figure(traces, {
+        "shapes": [_today_line(as_of)], "annotations": [_today_note(as_of)],
+        "yaxis": {"categoryorder": "array", "categoryarray": order, "autorange": "reversed", "tickfont": {"size": 13}},
+        "xaxis": {"type": "date", "tickformat": "%Y年%-m月", "range": [items["start_date"].min() - timedelta(days=20),
+                                                                       items["due_date"].max() + timedelta(days=20)]},
+        "barmode": "overlay", "height": max(260, ROW_HEIGHT * len(order) + 110),
+        "legend": {"orientation": "h", "y": 1.005, "yanchor": "bottom", "x": 0},
+        "margin": {"l": 300, "r": 20, "t": 36, "b": 36}, "bargap": 0.35})
+
+
+def _today_line(as_of: date) -> dict:
+    """The dotted line at the status date, as `add_vline` draws it (x in epoch milliseconds, full height)."""
+    x = pd.Timestamp(as_of).value / 1e6
+    return {"type": "line", "x0": x, "x1": x, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain",
+            "line": {"color": TEXT, "width": 1.5, "dash": "dot"}}
+
+
+def _today_note(as_of: date) -> dict:
+    """The status date's label, at the top of the line."""
+    return {"x": pd.Timestamp(as_of), "y": 1.0, "yref": "paper", "yanchor": "top", "xanchor": "left",
+            "text": f" 统计日 {as_of:%Y.%-m.%-d}", "showarrow": False, "font": {"color": TEXT, "size": 13},
+            "bgcolor": "rgba(12,26,46,0.85)"}

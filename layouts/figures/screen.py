@@ -13,9 +13,9 @@ import plotly.graph_objects as go
 from dash import html
 
 from dashboard.formatting import count_full, percent
-from dashboard.theme import ACCENT, DARK_TEMPLATE, KIND_COLORS, PANEL, SEQUENTIAL, TEXT
+from dashboard.theme import ACCENT, KIND_COLORS, PANEL, SEQUENTIAL, TEXT
 from data.vocab import HANDLING_LABELS, HANDLING_ORDER, KIND_LABELS, HandlingLevel, Kind
-from layouts.figures.common import base_figure, empty_figure
+from layouts.figures.common import empty_figure, figure
 from layouts.figures.overdue import text_or_blank
 
 SCREEN_FONT = 17
@@ -36,10 +36,10 @@ TICKER_SECONDS_PER_ROW = 3.0
 TICKER_MIN_ROWS = 8
 
 
-def _screen(fig: go.Figure, left: int = 56, bottom: int = 40, top: int = 12) -> go.Figure:
-    fig.update_layout(margin={"l": left, "r": 16, "t": top, "b": bottom}, font={"size": SCREEN_FONT},
-                      paper_bgcolor=PANEL, plot_bgcolor=PANEL)
-    return fig
+def _screen(left: int = 56, bottom: int = 40, top: int = 12, **layout) -> dict:
+    """A panel's layout with the screen's margins, large font and panel background (`layout` adds to it)."""
+    return {"margin": {"l": left, "r": 16, "t": top, "b": bottom}, "font": {"size": SCREEN_FONT},
+            "paper_bgcolor": PANEL, "plot_bgcolor": PANEL, **layout}
 
 
 def _mercator_y(lat: float) -> float:
@@ -70,20 +70,17 @@ def map_figure(df: pd.DataFrame, geojson_url: str, revision: str, bounds: pd.Dat
     """
     if df.empty:
         return empty_figure("该区域没有下级区域")
-    fig = go.Figure(
-        go.Choroplethmap(
-            geojson=geojson_url, featureidkey="id", locations=df["code"], z=df["open"], text=df["name"],
-            colorscale=[[i / (len(SEQUENTIAL) - 1), c] for i, c in enumerate(SEQUENTIAL)],
-            zmin=0, zmax=max(int(df["open"].max()), 1),
-            marker={"line": {"color": "#7fb8ff", "width": 1.2}, "opacity": 0.9},
-            colorbar={"title": {"text": "在办", "font": {"size": 15}}, "thickness": 14, "len": 0.55, "x": 0.99,
-                      "xanchor": "right", "bgcolor": "rgba(6,16,31,0.6)", "tickfont": {"size": 14}},
-            hovertemplate="%{text}<br>在办案件 %{z} 件<extra></extra>",
-        )
+    choropleth = go.Choroplethmap(
+        geojson=geojson_url, featureidkey="id", locations=df["code"], z=df["open"], text=df["name"],
+        colorscale=[[i / (len(SEQUENTIAL) - 1), c] for i, c in enumerate(SEQUENTIAL)],
+        zmin=0, zmax=max(int(df["open"].max()), 1),
+        marker={"line": {"color": "#7fb8ff", "width": 1.2}, "opacity": 0.9},
+        colorbar={"title": {"text": "在办", "font": {"size": 15}}, "thickness": 14, "len": 0.55, "x": 0.99,
+                  "xanchor": "right", "bgcolor": "rgba(6,16,31,0.6)", "tickfont": {"size": 14}},
+        hovertemplate="%{text}<br>在办案件 %{z} 件<extra></extra>",
     )
-    fig.update_layout(template=DARK_TEMPLATE, map={"style": OFFLINE_MAP_STYLE, **map_view(bounds)},
-                      uirevision=revision)
-    return _screen(fig, left=0, bottom=0, top=0)
+    view = {"style": OFFLINE_MAP_STYLE, **map_view(bounds)}
+    return figure([choropleth], _screen(left=0, bottom=0, top=0, map=view, uirevision=revision))
 
 
 def ranking_figure(df: pd.DataFrame, limit: int = 10) -> go.Figure:
@@ -92,33 +89,30 @@ def ranking_figure(df: pd.DataFrame, limit: int = 10) -> go.Figure:
     if top.empty or int(top["open"].sum()) == 0:
         return empty_figure("时段末没有在办案件")
     rows = top.iloc[::-1]
-    fig = base_figure()
-    fig.add_bar(x=rows["open"], y=rows["name"], orientation="h", text=rows["open"], textposition="outside",
-                constraintext="none", cliponaxis=False, marker_color=ACCENT, customdata=rows["code"],
-                hovertemplate="%{y}<br>在办 %{x} 件<extra></extra>")
-    fig.update_xaxes(visible=False, rangemode="tozero")
-    fig.update_yaxes(automargin=True)
-    fig.update_layout(bargap=0.3)
-    return _screen(fig, left=8, bottom=8, top=8)
+    bar = go.Bar(x=rows["open"], y=rows["name"], orientation="h", text=rows["open"], textposition="outside",
+                 constraintext="none", cliponaxis=False, marker={"color": ACCENT}, customdata=rows["code"],
+                 hovertemplate="%{y}<br>在办 %{x} 件<extra></extra>")
+    return figure([bar], _screen(left=8, bottom=8, top=8, bargap=0.3, xaxis={"visible": False, "rangemode": "tozero"},
+                                 yaxis={"automargin": True}))
 
 
 def trend_figure(df: pd.DataFrame) -> go.Figure:
     """Monthly intake stacked by kind (frame: month, kind, cases) over the last 12 months."""
     if df.empty or int(df["cases"].sum()) == 0:
         return empty_figure("近12个月没有受理案件")
-    fig = base_figure()
+    bars = []
     for kind in Kind:
         part = df[df["kind"] == str(kind)]
         if part.empty:
             continue
-        fig.add_bar(x=pd.to_datetime(part["month"]), y=part["cases"], name=KIND_LABELS[kind],
-                    marker_color=KIND_COLORS[kind],
-                    hovertemplate=f"%{{x|%Y年%-m月}}<br>{KIND_LABELS[kind]} %{{y}} 件<extra></extra>")
-    fig.update_layout(barmode="stack", bargap=0.25,
-                      legend={"orientation": "h", "x": 0, "y": 1.14, "font": {"size": 15}, "traceorder": "normal"})
-    fig.update_xaxes(tickformat="%-m月", dtick="M1", tickangle=0, tickfont={"size": 14})
-    fig.update_yaxes(title_text="件")
-    return _screen(fig, top=44)
+        bars.append(go.Bar(x=pd.to_datetime(part["month"]), y=part["cases"], name=KIND_LABELS[kind],
+                           marker={"color": KIND_COLORS[kind]},
+                           hovertemplate=f"%{{x|%Y年%-m月}}<br>{KIND_LABELS[kind]} %{{y}} 件<extra></extra>"))
+    return figure(bars, _screen(
+        top=44, barmode="stack", bargap=0.25,
+        legend={"orientation": "h", "x": 0, "y": 1.14, "font": {"size": 15}, "traceorder": "normal"},
+        xaxis={"tickformat": "%-m月", "dtick": "M1", "tickangle": 0, "tickfont": {"size": 14}},
+        yaxis={"title": {"text": "件"}}))
 
 
 def flow_figure(df: pd.DataFrame) -> go.Figure:
@@ -130,22 +124,19 @@ def flow_figure(df: pd.DataFrame) -> go.Figure:
     labels = [f"{HANDLING_LABELS[lv]}受理" for lv in levels] + [f"{HANDLING_LABELS[lv]}办结" for lv in levels]
     colors = [LEVEL_COLORS[lv] for lv in levels] * 2
     up = df["final_level"].map(index) > df["first_level"].map(index)
-    fig = go.Figure(
-        go.Sankey(
-            arrangement="fixed",
-            node={"label": labels, "color": colors, "pad": 14, "thickness": 18, "line": {"width": 0}},
-            link={
-                "source": df["first_level"].map(index).tolist(),
-                "target": (df["final_level"].map(index) + len(levels)).tolist(),
-                "value": df["cases"].tolist(),
-                "color": ["rgba(250,173,20,0.55)" if u else "rgba(46,199,255,0.22)" for u in up],
-                "hovertemplate": "%{source.label} → %{target.label}<br>%{value} 件<extra></extra>",
-            },
-            textfont={"size": 16, "color": TEXT},
-        )
+    sankey = go.Sankey(
+        arrangement="fixed",
+        node={"label": labels, "color": colors, "pad": 14, "thickness": 18, "line": {"width": 0}},
+        link={
+            "source": df["first_level"].map(index).tolist(),
+            "target": (df["final_level"].map(index) + len(levels)).tolist(),
+            "value": df["cases"].tolist(),
+            "color": ["rgba(250,173,20,0.55)" if u else "rgba(46,199,255,0.22)" for u in up],
+            "hovertemplate": "%{source.label} → %{target.label}<br>%{value} 件<extra></extra>",
+        },
+        textfont={"size": 16, "color": TEXT},
     )
-    fig.update_layout(template=DARK_TEMPLATE)
-    return _screen(fig, left=8, bottom=8, top=8)
+    return figure([sankey], _screen(left=8, bottom=8, top=8))
 
 
 def flow_note(escalated: int, total: int, share: float) -> list:
