@@ -28,7 +28,7 @@ from data.vocab import (
     BacklogOrigin,
     Kind,
 )
-from layouts.figures.common import base_figure, empty_figure
+from layouts.figures.common import empty_figure, figure
 
 FONT = 15
 LEVEL_COLORS = {str(WarningLevel.GENERAL): ACCENT, str(WarningLevel.MAJOR): WARN, str(WarningLevel.CRITICAL): BAD}
@@ -58,10 +58,10 @@ def status_name(code: object) -> str:
         return str(code)
 
 
-def _compact(fig: go.Figure, left: int = 56, bottom: int = 44, top: int = 40) -> go.Figure:
-    fig.update_layout(margin={"l": left, "r": 16, "t": top, "b": bottom}, font={"size": FONT},
-                      legend={"orientation": "h", "y": 1.02, "x": 0, "yanchor": "bottom"})
-    return fig
+def _compact(left: int = 56, bottom: int = 44, top: int = 40, **layout) -> dict:
+    """A chart's layout with the page's margins, font and legend (`layout` adds to it)."""
+    return {"margin": {"l": left, "r": 16, "t": top, "b": bottom}, "font": {"size": FONT},
+            "legend": {"orientation": "h", "y": 1.02, "x": 0, "yanchor": "bottom"}, **layout}
 
 
 def week_figure(frame: pd.DataFrame) -> go.Figure:
@@ -69,14 +69,11 @@ def week_figure(frame: pd.DataFrame) -> go.Figure:
     if frame.empty or int(frame[list(LEVELS)].to_numpy().sum()) == 0:
         return empty_figure("所选时段内没有预警")
     weeks = pd.to_datetime(frame["week"])
-    fig = base_figure()
-    for lv in LEVELS:
-        fig.add_trace(go.Bar(x=weeks, y=frame[lv], name=level_name(lv), marker_color=LEVEL_COLORS[lv],
-                             hovertemplate="%{x|%Y年%-m月%-d日}起一周 · " + level_name(lv) + " %{y} 条<extra></extra>"))
-    fig.update_layout(barmode="stack", bargap=0.15)
-    fig.update_xaxes(tickformat="%Y年%-m月")
-    fig.update_yaxes(tickformat=",d", title_text="预警（条）")
-    return _compact(fig)
+    bars = [go.Bar(x=weeks, y=frame[lv], name=level_name(lv), marker={"color": LEVEL_COLORS[lv]},
+                   hovertemplate="%{x|%Y年%-m月%-d日}起一周 · " + level_name(lv) + " %{y} 条<extra></extra>")
+            for lv in LEVELS]
+    return figure(bars, _compact(barmode="stack", bargap=0.15, xaxis={"tickformat": "%Y年%-m月"},
+                                 yaxis={"tickformat": ",d", "title": {"text": "预警（条）"}}))
 
 
 def rule_figure(frame: pd.DataFrame) -> go.Figure:
@@ -85,15 +82,14 @@ def rule_figure(frame: pd.DataFrame) -> go.Figure:
         return empty_figure("所选时段内没有预警")
     rows = frame.iloc[::-1]
     names = [rule_name(r) for r in rows["rule"]]
-    fig = base_figure()
-    fig.add_trace(go.Bar(y=names, x=rows["raised"], orientation="h", name="期内发布", marker_color=ACCENT,
-                         text=[count_full(v) for v in rows["raised"]], textposition="outside", cliponaxis=False,
-                         hovertemplate="%{y}<br>期内发布 %{x} 条<extra></extra>"))
-    fig.add_trace(go.Bar(y=names, x=rows["open"], orientation="h", name="尚未办结", marker_color=WARN,
-                         hovertemplate="%{y}<br>尚未办结 %{x} 条<extra></extra>"))
-    fig.update_layout(barmode="overlay")
-    fig.update_xaxes(range=[0, max(float(frame["raised"].max()), 1.0) * 1.2], tickformat=",d")
-    return _compact(fig, left=110)
+    raised = go.Bar(y=names, x=rows["raised"], orientation="h", name="期内发布", marker={"color": ACCENT},
+                    text=[count_full(v) for v in rows["raised"]], textposition="outside", cliponaxis=False,
+                    hovertemplate="%{y}<br>期内发布 %{x} 条<extra></extra>")
+    still_open = go.Bar(y=names, x=rows["open"], orientation="h", name="尚未办结", marker={"color": WARN},
+                        hovertemplate="%{y}<br>尚未办结 %{x} 条<extra></extra>")
+    return figure([raised, still_open], _compact(
+        left=110, barmode="overlay",
+        xaxis={"range": [0, max(float(frame["raised"].max()), 1.0) * 1.2], "tickformat": ",d"}))
 
 
 def review_items(frame: pd.DataFrame, empty: str, total: int | None = None) -> list:
@@ -121,13 +117,12 @@ def key_dates_figure(review: KeyDateReview) -> go.Figure:
         return empty_figure("所选时段内没有重大节点")
     days = review.days
     labels = [f"{d.month}月{d.day}日" for d in days["day"]]
-    fig = base_figure()
-    for lv in LEVELS:
-        fig.add_trace(go.Bar(x=labels, y=days[lv], name=level_name(lv), marker_color=LEVEL_COLORS[lv],
-                             hovertemplate="%{x} · " + level_name(lv) + " %{y} 条<extra></extra>"))
-    fig.update_layout(barmode="stack")
-    fig.update_yaxes(tickformat=",d", rangemode="tozero", dtick=1 if int(days[list(LEVELS)].to_numpy().sum()) < 8 else None)
-    return _compact(fig, top=30)
+    bars = [go.Bar(x=labels, y=days[lv], name=level_name(lv), marker={"color": LEVEL_COLORS[lv]},
+                   hovertemplate="%{x} · " + level_name(lv) + " %{y} 条<extra></extra>") for lv in LEVELS]
+    yaxis = {"tickformat": ",d", "rangemode": "tozero"}
+    if int(days[list(LEVELS)].to_numpy().sum()) < 8:  # a few warnings: whole-number ticks only
+        yaxis["dtick"] = 1
+    return figure(bars, _compact(top=30, barmode="stack", yaxis=yaxis))
 
 
 TABLE_COLUMNS = (("raised_at", "发布时间"), ("level", "等级"), ("rule", "类型"), ("title", "预警内容"), ("status", "状态"),

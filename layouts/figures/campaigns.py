@@ -15,7 +15,7 @@ from dashboard.formatting import count_full
 from dashboard.theme import ACCENT, GOOD, MUTED, SMALL_SAMPLE, TEXT, WARN
 from data.models_strategy import TARGET_METRIC_LABELS, TargetMetric
 from data.queries.campaigns import PHASE_LABELS
-from layouts.figures.common import base_figure, empty_figure, two_panels
+from layouts.figures.common import empty_figure, figure, two_panels
 
 PHASE_COLORS = {"before": SMALL_SAMPLE, "during": ACCENT, "after": "#5b8fb9"}
 PROGRESS_CAP = 150.0  # bars stop here so one overshoot does not squash the others
@@ -47,45 +47,49 @@ def targets_figure(targets: pd.DataFrame) -> go.Figure:
     rows = targets.to_dict("records")
     progress = [0.0 if math.isnan(r["progress"]) else min(r["progress"], PROGRESS_CAP) for r in rows]
     colors = [MUTED if math.isnan(r["progress"]) else GOOD if r["met"] else WARN for r in rows]
-    fig = base_figure()
-    fig.add_trace(go.Bar(
+    bar = go.Bar(
         y=[r["label"] for r in rows], x=progress, orientation="h", marker={"color": colors},
         text=[target_text(r) for r in rows], textposition="outside", cliponaxis=False,
         textfont={"size": 14, "color": TEXT},
         customdata=[[TARGET_METRIC_LABELS[TargetMetric(r["metric"])],
                      "—" if math.isnan(r["progress"]) else f"{r['progress']:.0f}%"] for r in rows],
         hovertemplate="%{y}（%{customdata[0]}）<br>完成度 %{customdata[1]}<br>%{text}<extra></extra>", name="完成度",
-    ))
-    fig.add_vline(x=100, line={"color": TEXT, "width": 1.5, "dash": "dot"})
-    fig.update_xaxes(range=[0, PROGRESS_CAP * 1.9], ticksuffix="%", title_text="完成度（实际 / 目标）",
-                     tickvals=[0, 50, 100, 150])
-    fig.update_yaxes(autorange="reversed", tickfont={"size": 15})
-    fig.update_layout(showlegend=False, margin={"l": 170, "r": 16, "t": 16, "b": 48}, bargap=0.35)
-    return fig
+    )
+    # The 100 % line, as add_vline drew it: from the plot's bottom to its top at x = 100.
+    full = {"type": "line", "x0": 100, "x1": 100, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain",
+            "line": {"color": TEXT, "width": 1.5, "dash": "dot"}}
+    return figure([bar], {
+        "shapes": [full], "showlegend": False, "margin": {"l": 170, "r": 16, "t": 16, "b": 48}, "bargap": 0.35,
+        "xaxis": {"range": [0, PROGRESS_CAP * 1.9], "ticksuffix": "%", "title": {"text": "完成度（实际 / 目标）"},
+                  "tickvals": [0, 50, 100, 150]},
+        "yaxis": {"autorange": "reversed", "tickfont": {"size": 15}}})
 
 
 def timeline_figure(timeline: pd.DataFrame, start: date, end: date) -> go.Figure:
     """Cases found per month, coloured by phase, with those resolved as a line; the campaign window shaded."""
     if timeline.empty or int(timeline["found"].sum()) == 0:
         return empty_figure("行动范围内没有相关案件")
-    fig = base_figure()
-    fig.add_vrect(x0=start, x1=end + timedelta(days=1), fillcolor=ACCENT, opacity=0.08, line_width=0,
-                  annotation_text="行动期间", annotation_position="top left", annotation_font_color=ACCENT)
+    traces: list[go.Bar | go.Scatter] = []
     for phase in PHASE_LABELS:
         part = timeline[timeline["phase"] == phase]
         if part.empty:
             continue
-        fig.add_trace(go.Bar(x=part["month"], y=part["found"], name=f"排查发现（{PHASE_LABELS[phase]}）",
+        traces.append(go.Bar(x=part["month"], y=part["found"], name=f"排查发现（{PHASE_LABELS[phase]}）",
                              marker={"color": PHASE_COLORS[phase]}, xperiod="M1", xperiodalignment="middle",
                              hovertemplate="%{x|%Y年%-m月}<br>排查发现 %{y:,} 件<extra></extra>"))
-    fig.add_trace(go.Scatter(x=timeline["month"], y=timeline["resolved"], name="化解办结", mode="lines+markers",
+    traces.append(go.Scatter(x=timeline["month"], y=timeline["resolved"], name="化解办结", mode="lines+markers",
                              line={"color": GOOD, "width": 2.5}, xperiod="M1", xperiodalignment="middle",
                              hovertemplate="%{x|%Y年%-m月}<br>化解办结 %{y:,} 件<extra></extra>"))
-    fig.update_xaxes(tickformat="%Y年%-m月")
-    fig.update_yaxes(title_text="件数（按登记月）")
-    fig.update_layout(legend={"orientation": "h", "y": 1.14, "x": 0}, margin={"l": 64, "r": 16, "t": 40, "b": 40},
-                      bargap=0.2)
-    return fig
+    # The campaign window shaded over the plot's full height and named at its top left, as add_vrect drew it.
+    stop = end + timedelta(days=1)
+    window = {"type": "rect", "x0": start, "x1": stop, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain",
+              "fillcolor": ACCENT, "opacity": 0.08, "line": {"width": 0}}
+    label = {"text": "行动期间", "x": min(start, stop), "xref": "x", "xanchor": "left", "y": 1, "yref": "y domain",
+             "yanchor": "top", "showarrow": False, "font": {"color": ACCENT}}
+    return figure(traces, {
+        "shapes": [window], "annotations": [label], "xaxis": {"tickformat": "%Y年%-m月"},
+        "yaxis": {"title": {"text": "件数（按登记月）"}}, "legend": {"orientation": "h", "y": 1.14, "x": 0},
+        "margin": {"l": 64, "r": 16, "t": 40, "b": 40}, "bargap": 0.2})
 
 
 def before_after_figure(phases: pd.DataFrame) -> go.Figure:

@@ -13,17 +13,32 @@ from dashboard.formatting import count_full, percent
 from dashboard.theme import ACCENT, BAD, GOOD, MUTED, SMALL_SAMPLE, WARN
 from data.models_ops import KEY_GROUP_LABELS, VISIT_MODE_LABELS, KeyGroup, VisitMode
 from data.rules import SMALL_SAMPLE_MIN
-from layouts.figures.backlog import month_axis, screen_style
-from layouts.figures.common import base_figure, empty_figure
+from layouts.figures.backlog import month_axis_layout, screen_layout, screen_style
+from layouts.figures.common import empty_figure, figure
 
 FONT = 15
 MODE_COLORS = {VisitMode.ROUTINE: ACCENT, VisitMode.BUILDING_SWEEP: "#9254de", VisitMode.DOOR_KNOCK: "#ff7a45"}
 SMALL_FLAG = "样本少"
+NOBODY_DUE = "所选区域没有需走访的重点人员"
 
 
-def _compact(fig: go.Figure, left: int = 56, bottom: int = 44, top: int = 40) -> go.Figure:
-    fig.update_layout(margin={"l": left, "r": 16, "t": top, "b": bottom}, font={"size": FONT},
-                      legend={"orientation": "h", "y": 1.02, "x": 0, "yanchor": "bottom"})
+def _compact(left: int = 56, bottom: int = 44, top: int = 40, **layout) -> dict:
+    """A chart's layout with the page's margins, font and legend (`layout` adds to it)."""
+    return {"margin": {"l": left, "r": 16, "t": top, "b": bottom}, "font": {"size": FONT},
+            "legend": {"orientation": "h", "y": 1.02, "x": 0, "yanchor": "bottom"}, **layout}
+
+
+def _screen(layout: dict, left: int) -> dict:
+    """`layout` restyled for the wall screen: what `screen_style` did to the built figure (its legend keeps the
+    page's settings and gains the screen's font)."""
+    wall = screen_layout(left)
+    return {**layout, **wall, "legend": {**layout.get("legend", {}), **wall["legend"]}}
+
+
+def _untitled(fig: go.Figure, axis: str) -> go.Figure:
+    """Drop an axis title on a built figure. Emptied afterwards rather than left out of the layout, so the figure's
+    JSON keeps the empty title object it has always had."""
+    fig.layout[axis].title.text = None
     return fig
 
 
@@ -39,40 +54,46 @@ def coverage_figure(frame: pd.DataFrame, child_label: str, limit: int = 20) -> g
     drilling (frame from `grids_by_child`)."""
     rows = frame[frame["due"] > 0]
     if rows.empty:
-        return empty_figure("所选区域没有需走访的重点人员")
+        return empty_figure(NOBODY_DUE)
+    return figure(*_coverage(rows, child_label, limit))
+
+
+def _coverage(rows: pd.DataFrame, child_label: str, limit: int, **style) -> tuple[list[go.Bar], dict]:
+    """The bar (with `style` added) and the layout of `coverage_figure` (rows: children with someone due), for
+    the page and the wall screen."""
     rows = rows.sort_values(["coverage", "code"], ascending=[True, True]).head(limit).iloc[::-1]
     labels = [f"{n} · {SMALL_FLAG}" if d < SMALL_SAMPLE_MIN else n for n, d in zip(rows["name"], rows["due"],
                                                                                   strict=True)]
-    fig = base_figure()
-    fig.add_trace(go.Bar(
-        y=labels, x=rows["coverage"], orientation="h",
-        marker_color=[coverage_color(r, d) for r, d in zip(rows["coverage"], rows["due"], strict=True)],
-        text=[f"{percent(r, 1)}（{count_full(o)}/{count_full(d)}）" for r, o, d in
-              zip(rows["coverage"], rows["on_time"], rows["due"], strict=True)],
-        textposition="outside", cliponaxis=False, customdata=rows["code"],
-        hovertemplate="%{y}<br>走访覆盖率 %{x:.1f}%<extra></extra>"))
-    fig.update_xaxes(range=[0, 135], tickvals=[0, 25, 50, 75, 100], ticktext=["0", "25%", "50%", "75%", "100%"],
-                     title_text=f"按期走访 / 应走访（{child_label}，覆盖率低的在上）")
-    fig.update_layout(clickmode="event")
-    return _compact(fig, left=130, top=12)
+    bar = go.Bar(y=labels, x=rows["coverage"], orientation="h",
+                 marker={"color": [coverage_color(r, d) for r, d in zip(rows["coverage"], rows["due"], strict=True)]},
+                 text=[f"{percent(r, 1)}（{count_full(o)}/{count_full(d)}）" for r, o, d in
+                       zip(rows["coverage"], rows["on_time"], rows["due"], strict=True)],
+                 textposition="outside", cliponaxis=False, customdata=rows["code"],
+                 hovertemplate="%{y}<br>走访覆盖率 %{x:.1f}%<extra></extra>", **style)
+    xaxis = {"range": [0, 135], "tickvals": [0, 25, 50, 75, 100], "ticktext": ["0", "25%", "50%", "75%", "100%"],
+             "title": {"text": f"按期走访 / 应走访（{child_label}，覆盖率低的在上）"}}
+    return [bar], _compact(left=130, top=12, clickmode="event", xaxis=xaxis)
 
 
 def groups_figure(frame: pd.DataFrame) -> go.Figure:
     """Key persons per group: visited on time and overdue, with the group's coverage and frequency
     (frame from `coverage_by_group`)."""
     if int(frame["due"].sum()) == 0:
-        return empty_figure("所选区域没有需走访的重点人员")
+        return empty_figure(NOBODY_DUE)
+    return figure(*_groups(frame))
+
+
+def _groups(frame: pd.DataFrame) -> tuple[list[go.Bar], dict]:
+    """The bars and the layout of `groups_figure` (frame with someone due)."""
     names = [KEY_GROUP_LABELS[KeyGroup(g)] for g in frame["group"]]
-    fig = base_figure()
-    fig.add_trace(go.Bar(x=names, y=frame["on_time"], name="按期走访", marker_color=GOOD,
-                         hovertemplate="%{x}<br>按期走访 %{y:,} 人<extra></extra>"))
-    fig.add_trace(go.Bar(x=names, y=frame["overdue"], name="逾期未走访", marker_color=BAD,
-                         text=[f"{percent(c, 1)} · 每{d}天" for c, d in zip(frame["coverage"], frame["days"], strict=True)],
-                         textposition="outside", cliponaxis=False,
-                         hovertemplate="%{x}<br>逾期未走访 %{y:,} 人<extra></extra>"))
-    fig.update_layout(barmode="stack")
-    fig.update_yaxes(tickformat=",d", title_text="人数（时段末在管）", range=[0, float(frame["due"].max()) * 1.18])
-    return _compact(fig)
+    on_time = go.Bar(x=names, y=frame["on_time"], name="按期走访", marker={"color": GOOD},
+                     hovertemplate="%{x}<br>按期走访 %{y:,} 人<extra></extra>")
+    overdue = go.Bar(x=names, y=frame["overdue"], name="逾期未走访", marker={"color": BAD},
+                     text=[f"{percent(c, 1)} · 每{d}天" for c, d in zip(frame["coverage"], frame["days"], strict=True)],
+                     textposition="outside", cliponaxis=False,
+                     hovertemplate="%{x}<br>逾期未走访 %{y:,} 人<extra></extra>")
+    yaxis = {"tickformat": ",d", "title": {"text": "人数（时段末在管）"}, "range": [0, float(frame["due"].max()) * 1.18]}
+    return [on_time, overdue], _compact(barmode="stack", yaxis=yaxis)
 
 
 def visits_figure(frame: pd.DataFrame) -> go.Figure:
@@ -80,14 +101,12 @@ def visits_figure(frame: pd.DataFrame) -> go.Figure:
     if int(frame["total"].sum()) == 0:
         return empty_figure("所选时段内没有走访记录")
     months = pd.to_datetime(frame["month"])
-    fig = base_figure()
-    for mode in VisitMode:
-        fig.add_trace(go.Bar(x=months, y=frame[str(mode)], name=VISIT_MODE_LABELS[mode], marker_color=MODE_COLORS[mode],
-                             hovertemplate="%{x|%Y年%-m月} · " + VISIT_MODE_LABELS[mode] + " %{y:,} 次<extra></extra>"))
-    fig.update_layout(barmode="stack")
-    month_axis(fig, len(frame))
-    fig.update_yaxes(tickformat=",d")
-    return _compact(fig, bottom=56)
+    bars = [go.Bar(x=months, y=frame[str(mode)], name=VISIT_MODE_LABELS[mode], marker={"color": MODE_COLORS[mode]},
+                   xperiod="M1", xperiodalignment="middle",  # under its month's label, as `month_axis` put it
+                   hovertemplate="%{x|%Y年%-m月} · " + VISIT_MODE_LABELS[mode] + " %{y:,} 次<extra></extra>")
+            for mode in VisitMode]
+    return figure(bars, _compact(bottom=56, barmode="stack", xaxis=month_axis_layout(len(frame)),
+                                 yaxis={"tickformat": ",d"}))
 
 
 STRUCTURE_COLUMNS = (("name", "区域"), ("grids", "网格"), ("demo_grids", "示范网格"), ("liaisons", "微网格联络员"),
@@ -136,14 +155,16 @@ def muted(text: str) -> html.Span:
 
 def screen_coverage_figure(frame: pd.DataFrame, child_label: str) -> go.Figure:
     """Wall screen: coverage per child, lowest first (frame from `grids_by_child`)."""
-    fig = coverage_figure(frame, child_label, limit=8)
-    fig.update_traces(textfont={"size": 16})
-    fig.update_xaxes(title_text=None)
-    return screen_style(fig, left=170)
+    rows = frame[frame["due"] > 0]
+    if rows.empty:
+        return screen_style(empty_figure(NOBODY_DUE), left=170)
+    bars, layout = _coverage(rows, child_label, 8, textfont={"size": 16})
+    return _untitled(figure(bars, _screen(layout, left=170)), "xaxis")
 
 
 def screen_groups_figure(frame: pd.DataFrame) -> go.Figure:
     """Wall screen: on time and overdue per key group (frame from `coverage_by_group`)."""
-    fig = screen_style(groups_figure(frame), left=64)
-    fig.update_yaxes(title_text=None)
-    return fig
+    if int(frame["due"].sum()) == 0:
+        return screen_style(empty_figure(NOBODY_DUE), left=64)
+    bars, layout = _groups(frame)
+    return _untitled(figure(bars, _screen(layout, left=64)), "yaxis")

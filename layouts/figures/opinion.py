@@ -10,10 +10,9 @@ import math
 
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from dashboard.formatting import count_full
-from dashboard.theme import ACCENT, BAD, DARK_TEMPLATE, GOOD, MUTED, TEXT, WARN
+from dashboard.theme import ACCENT, BAD, GOOD, MUTED, TEXT, WARN
 from data.models_strategy import (
     MEDIA_SOURCE_LABELS,
     SENTIMENT_LABELS,
@@ -22,7 +21,7 @@ from data.models_strategy import (
     Sentiment,
 )
 from data.queries.base import Grain
-from layouts.figures.common import base_figure, empty_figure
+from layouts.figures.common import empty_figure, figure
 
 TONE_COLORS = {Sentiment.NEGATIVE: BAD, Sentiment.NEUTRAL: "#5b6b82", Sentiment.POSITIVE: GOOD}
 PLATFORM_LABELS = {"wechat": "微信", "weibo": "微博", "video": "短视频"}
@@ -43,27 +42,28 @@ def _share_text(share: float) -> str:
 
 
 def volume_figure(frame: pd.DataFrame, grain: Grain) -> go.Figure:
-    """Items per bucket stacked by tone, with the negative share as a line on the right axis."""
+    """Items per bucket stacked by tone, with the negative share as a line on the right axis.
+
+    Built in one constructor with the axes make_subplots(specs=[[{"secondary_y": True}]]) would give (that and
+    the add_trace/update_* calls took about 25 ms per figure; now 5).
+    """
     if frame.empty or int(frame["volume"].sum()) == 0:
         return empty_figure("所选条件下没有舆情信息")
-    fig = make_subplots(specs=[[{"secondary_y": True}]])
-    fig.update_layout(template=DARK_TEMPLATE)
-    for tone in SENTIMENT_ORDER:
-        fig.add_trace(go.Bar(x=frame["bucket"], y=frame[str(tone)], name=SENTIMENT_LABELS[tone],
-                             marker={"color": TONE_COLORS[tone]}, **PERIOD[grain],
-                             hovertemplate=BUCKET_HOVER[grain] + "<br>" + SENTIMENT_LABELS[tone] + " %{y:,} 条<extra></extra>"),
-                      secondary_y=False)
-    fig.add_trace(go.Scatter(x=frame["bucket"], y=frame["negative_share"], name="负面占比", mode="lines+markers",
-                             line={"color": WARN, "width": 2.5}, marker={"size": 6}, **PERIOD[grain],
-                             hovertemplate=BUCKET_HOVER[grain] + "<br>负面占比 %{y:.1f}%<extra></extra>"),
-                  secondary_y=True)
-    fig.update_layout(barmode="stack", legend={"orientation": "h", "y": 1.14, "x": 0}, bargap=0.15,
-                      margin={"l": 56, "r": 56, "t": 40, "b": 40})
-    fig.update_yaxes(title_text="条数", secondary_y=False)
-    fig.update_yaxes(title_text="负面占比", ticksuffix="%", range=[0, 100], tickvals=[0, 25, 50, 75, 100],
-                     showgrid=False, secondary_y=True)
-    fig.update_xaxes(tickformat="%Y年%-m月")
-    return fig
+    bars = [go.Bar(x=frame["bucket"], y=frame[str(tone)], name=SENTIMENT_LABELS[tone],
+                   marker={"color": TONE_COLORS[tone]}, **PERIOD[grain],
+                   hovertemplate=BUCKET_HOVER[grain] + "<br>" + SENTIMENT_LABELS[tone] + " %{y:,} 条<extra></extra>",
+                   xaxis="x", yaxis="y") for tone in SENTIMENT_ORDER]
+    share = go.Scatter(x=frame["bucket"], y=frame["negative_share"], name="负面占比", mode="lines+markers",
+                       line={"color": WARN, "width": 2.5}, marker={"size": 6}, **PERIOD[grain],
+                       hovertemplate=BUCKET_HOVER[grain] + "<br>负面占比 %{y:.1f}%<extra></extra>",
+                       xaxis="x", yaxis="y2")
+    return figure([*bars, share], {
+        "xaxis": {"anchor": "y", "domain": [0.0, 0.94], "tickformat": "%Y年%-m月"},
+        "yaxis": {"anchor": "x", "domain": [0.0, 1.0], "title": {"text": "条数"}},
+        "yaxis2": {"anchor": "x", "overlaying": "y", "side": "right", "title": {"text": "负面占比"}, "ticksuffix": "%",
+                   "range": [0, 100], "tickvals": [0, 25, 50, 75, 100], "showgrid": False},
+        "barmode": "stack", "legend": {"orientation": "h", "y": 1.14, "x": 0}, "bargap": 0.15,
+        "margin": {"l": 56, "r": 56, "t": 40, "b": 40}})
 
 
 def vs_cases_figure(frame: pd.DataFrame, grain: Grain) -> go.Figure:
@@ -87,8 +87,8 @@ def vs_cases_figure(frame: pd.DataFrame, grain: Grain) -> go.Figure:
     titles = [{"text": text, "x": 0, "xanchor": "left", "xref": "paper", "y": y, "yanchor": "bottom", "yref": "paper",
                "showarrow": False, "font": {"size": 13, "color": MUTED}}
               for text, y in (("舆情（条）", 1.0), ("案件受理（件）", split))]
-    return go.Figure(data=[*top, bottom], layout={
-        "template": DARK_TEMPLATE, "annotations": titles,
+    return figure([*top, bottom], {
+        "annotations": titles,
         "xaxis": {"anchor": "y", "domain": [0.0, 1.0], "matches": "x2", "showticklabels": False},
         "yaxis": {"anchor": "x", "domain": [split + VS_GAP, 1.0]},
         "xaxis2": {"anchor": "y2", "domain": [0.0, 1.0], "tickformat": "%Y年%-m月"},
@@ -97,14 +97,18 @@ def vs_cases_figure(frame: pd.DataFrame, grain: Grain) -> go.Figure:
         "bargap": 0.15, "hovermode": "x unified"})
 
 
+def _ranked_axis() -> dict:
+    """The y axis of a ranked bar chart: the first row on top, large labels."""
+    return {"autorange": "reversed", "tickfont": {"size": 14}}
+
+
 def topics_figure(topics: pd.DataFrame) -> go.Figure:
     """Hot topics by volume, coloured by negative share, with the change on the period before."""
     if topics.empty:
         return empty_figure("所选条件下没有热点话题")
     top = topics.head(10)
     growth = ["" if math.isnan(g) else f" · 环比{g:+.0f}%" for g in top["growth"]]
-    fig = base_figure()
-    fig.add_trace(go.Bar(
+    bar = go.Bar(
         y=top["label"], x=top["volume"], orientation="h",
         marker={"color": top["negative_share"], "colorscale": SHARE_SCALE, "cmin": 0, "cmax": 100},
         text=[f"{count_full(v)} 条 · 负面{_share_text(s)}{g}" for v, s, g in
@@ -112,11 +116,10 @@ def topics_figure(topics: pd.DataFrame) -> go.Figure:
         textposition="outside", cliponaxis=False, textfont={"size": 13, "color": TEXT},
         customdata=top[["keywords", "topic"]].to_numpy(),
         hovertemplate="%{y}<br>%{text}<br>关键词：%{customdata[0]}<extra></extra>", name="热点话题",
-    ))
-    fig.update_yaxes(autorange="reversed", tickfont={"size": 14})
-    fig.update_xaxes(range=[0, float(top["volume"].max()) * 2.0], title_text="条数")
-    fig.update_layout(showlegend=False, margin={"l": 90, "r": 16, "t": 16, "b": 40})
-    return fig
+    )
+    return figure([bar], {"yaxis": _ranked_axis(),
+                          "xaxis": {"range": [0, float(top["volume"].max()) * 2.0], "title": {"text": "条数"}},
+                          "showlegend": False, "margin": {"l": 90, "r": 16, "t": 16, "b": 40}})
 
 
 def areas_figure(areas: pd.DataFrame) -> go.Figure:
@@ -124,8 +127,7 @@ def areas_figure(areas: pd.DataFrame) -> go.Figure:
     if areas.empty:
         return empty_figure("所选条件下没有舆情信息")
     top = areas.head(12)
-    fig = base_figure()
-    fig.add_trace(go.Bar(
+    bar = go.Bar(
         y=top["name"], x=top["volume"], orientation="h",
         marker={"color": top["negative_share"], "colorscale": SHARE_SCALE, "cmin": 0, "cmax": 100},
         text=[f"{count_full(v)} · 负面{_share_text(s)}" for v, s in zip(top["volume"], top["negative_share"],
@@ -133,11 +135,17 @@ def areas_figure(areas: pd.DataFrame) -> go.Figure:
         textposition="outside", cliponaxis=False, textfont={"size": 13, "color": TEXT},
         customdata=top[["code"]].fillna("").to_numpy(),
         hovertemplate="%{y}<br>%{text}<extra></extra>", name="区域",
-    ))
-    fig.update_yaxes(autorange="reversed", tickfont={"size": 14})
-    fig.update_xaxes(range=[0, float(top["volume"].max()) * 1.7], title_text="条数")
-    fig.update_layout(showlegend=False, margin={"l": 110, "r": 16, "t": 16, "b": 40})
-    return fig
+    )
+    return figure([bar], {"yaxis": _ranked_axis(),
+                          "xaxis": {"range": [0, float(top["volume"].max()) * 1.7], "title": {"text": "条数"}},
+                          "showlegend": False, "margin": {"l": 110, "r": 16, "t": 16, "b": 40}})
+
+
+def _stacked_layout(x_title: str, left: int) -> dict:
+    """Horizontal bars stacked per row, the legend above them."""
+    return {"barmode": "stack", "legend": {"orientation": "h", "y": 1.14, "x": 0},
+            "margin": {"l": left, "r": 16, "t": 36, "b": 40}, "yaxis": _ranked_axis(),
+            "xaxis": {"title": {"text": x_title}}}
 
 
 def sources_figure(sources: pd.DataFrame) -> go.Figure:
@@ -145,16 +153,11 @@ def sources_figure(sources: pd.DataFrame) -> go.Figure:
     if sources.empty:
         return empty_figure("所选条件下没有舆情信息")
     labels = [MEDIA_SOURCE_LABELS.get(MediaSource(s), s) for s in sources["source"]]
-    fig = base_figure()
-    for tone in SENTIMENT_ORDER:
-        fig.add_trace(go.Bar(y=labels, x=sources[str(tone)], orientation="h", name=SENTIMENT_LABELS[tone],
-                             marker={"color": TONE_COLORS[tone]},
-                             hovertemplate="%{y}<br>" + SENTIMENT_LABELS[tone] + " %{x:,} 条<extra></extra>"))
-    fig.update_layout(barmode="stack", legend={"orientation": "h", "y": 1.14, "x": 0},
-                      margin={"l": 80, "r": 16, "t": 36, "b": 40})
-    fig.update_yaxes(autorange="reversed", tickfont={"size": 14})
-    fig.update_xaxes(title_text="条数")
-    return fig
+    bars = [go.Bar(y=labels, x=sources[str(tone)], orientation="h", name=SENTIMENT_LABELS[tone],
+                   marker={"color": TONE_COLORS[tone]},
+                   hovertemplate="%{y}<br>" + SENTIMENT_LABELS[tone] + " %{x:,} 条<extra></extra>")
+            for tone in SENTIMENT_ORDER]
+    return figure(bars, _stacked_layout("条数", left=80))
 
 
 def accounts_figure(accounts: pd.DataFrame) -> go.Figure:
@@ -162,14 +165,10 @@ def accounts_figure(accounts: pd.DataFrame) -> go.Figure:
     if accounts.empty:
         return empty_figure("所选区域没有政法新媒体账号数据")
     units = list(dict.fromkeys(accounts["unit"]))
-    fig = base_figure()
+    bars = []
     for platform, label in PLATFORM_LABELS.items():
         part = accounts[accounts["platform"] == platform].set_index("unit").reindex(units)
-        fig.add_trace(go.Bar(y=units, x=part["articles"].fillna(0), orientation="h", name=label,
-                             marker={"color": PLATFORM_COLORS[platform]},
-                             hovertemplate="%{y}<br>" + label + " %{x:,} 篇<extra></extra>"))
-    fig.update_layout(barmode="stack", legend={"orientation": "h", "y": 1.14, "x": 0},
-                      margin={"l": 90, "r": 16, "t": 36, "b": 40})
-    fig.update_yaxes(autorange="reversed", tickfont={"size": 14})
-    fig.update_xaxes(title_text="发文篇数")
-    return fig
+        bars.append(go.Bar(y=units, x=part["articles"].fillna(0), orientation="h", name=label,
+                           marker={"color": PLATFORM_COLORS[platform]},
+                           hovertemplate="%{y}<br>" + label + " %{x:,} 篇<extra></extra>"))
+    return figure(bars, _stacked_layout("发文篇数", left=90))
