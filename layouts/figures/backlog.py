@@ -37,18 +37,12 @@ SMALL_FLAG = "样本少"
 
 
 def month_axis_layout(months: int, bars: bool = True) -> dict:
-    """The x-axis settings of `month_axis`, for a figure built in one constructor."""
+    """A readable month axis: month over year, every month up to a year, every quarter (M3) or half year
+    beyond. Bar charts also need xperiod="M1", xperiodalignment="middle" on their bars, so that a month's bar
+    sits under its label."""
     step = "M1" if months <= 12 else ("M3" if months <= 36 else "M6")
     return {"tickformat": "%-m月\n%Y年", "dtick": step, "tickangle": 0,
             "ticklabelmode": "period" if bars else "instant"}
-
-
-def month_axis(fig: go.Figure, months: int, bars: bool = True) -> go.Figure:
-    """A readable month axis: month over year, every month up to a year, every quarter beyond."""
-    fig.update_xaxes(**month_axis_layout(months, bars))
-    if bars:  # a month's bar sits under its label, in the middle of the month
-        fig.update_traces(xperiod="M1", xperiodalignment="middle", selector={"type": "bar"})
-    return fig
 
 
 def count_ticks(top: float) -> dict:
@@ -59,20 +53,9 @@ def count_ticks(top: float) -> dict:
     return settings
 
 
-def count_axis(fig: go.Figure, top: float, axis: str = "x", **where) -> go.Figure:
-    """`count_ticks` on the figure's x or y axes (those `where` selects)."""
-    (fig.update_xaxes if axis == "x" else fig.update_yaxes)(**count_ticks(top), **where)
-    return fig
-
-
 def _compact_layout(left: int = 56, bottom: int = 44, top: int = 36) -> dict:
     return {"margin": {"l": left, "r": 16, "t": top, "b": bottom}, "font": {"size": FONT},
             "legend": {"orientation": "h", "y": 1.02, "x": 0, "yanchor": "bottom"}}
-
-
-def _compact(fig: go.Figure, left: int = 56, bottom: int = 44, top: int = 36) -> go.Figure:
-    fig.update_layout(**_compact_layout(left, bottom, top))
-    return fig
 
 
 def color_name(code: object) -> str:
@@ -170,7 +153,7 @@ def resolved_figure(frame: pd.DataFrame) -> go.Figure:
     if int(frame["total"].sum()) == 0:
         return empty_figure("所选时段内没有化解的信访积案")
     months = pd.to_datetime(frame["month"])
-    # a month's bar sits under its label, in the middle of the month (as `month_axis` sets)
+    # a month's bar sits under its label, in the middle of the month (see `month_axis_layout`)
     bars = [go.Bar(x=months, y=frame[c], name=COLOR_NAMES[c], marker={"color": FILL[c]}, xperiod="M1",
                    xperiodalignment="middle",
                    hovertemplate="%{x|%Y年%-m月} · " + COLOR_NAMES[c] + " %{y:,} 件<extra></extra>") for c in COLORS]
