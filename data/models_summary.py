@@ -377,6 +377,23 @@ class SumVisits(Base):
     mode: Mapped[str] = mapped_column(String(16), primary_key=True)
     visits: Mapped[int] = mapped_column(Integer, default=0)
 
+    # A township's days, index-only (the primary key leads with the day: a township's year would walk every
+    # township's rows of that year).
+    __table_args__ = (Index("ix_sum_visits_township", "township_code", "day", "mode", "visits"), _CLUSTERED)
+
+
+class SumVisitsCounty(Base):
+    """`sum_visits` added up per county: what a city's or county's visit counts read (a city's year is 48,000
+    township rows of `sum_visits`, 65 ms on PostgreSQL; here about 1,100). Filled from `sum_visits` in the
+    same rebuild, so the same freshness mark covers both."""
+
+    __tablename__ = "sum_visits_county"
+
+    county_code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mode: Mapped[str] = mapped_column(String(16), primary_key=True)
+    visits: Mapped[int] = mapped_column(Integer, default=0)
+
     __table_args__ = (_CLUSTERED,)
 
 

@@ -3,6 +3,8 @@ the summary tables leaves no stale summaries in use, and `migrate` rebuilds them
 
 from __future__ import annotations
 
+from datetime import date
+
 import psycopg
 import pytest
 from alembic import command
@@ -13,12 +15,13 @@ from test_import_cases import copy_sqlite
 
 from dashboard.cli import main as cli_main
 from data.db import make_engine
-from data.filters import city
+from data.filters import Period, city
 from data.maintenance import rebuild_if_stale
 from data.migrate import alembic_config, upgrade
 from data.models import Base
 from data.queries.base import uses_summaries
-from data.summaries import summaries_fresh
+from data.queries.grids import visits_by_month
+from data.summaries import summaries_fresh, visits_fresh
 from data.summaries.build import SOURCE_KEY, source_mark
 
 
@@ -100,3 +103,36 @@ def test_migrate_on_an_empty_database_builds_no_summaries(tmp_path, monkeypatch)
     engine = make_engine(url)
     assert not rebuild_if_stale(engine) and not summaries_fresh(engine)
     engine.dispose()
+
+
+def test_0019_fills_the_county_visits_from_the_township_ones(small_sqlite, tmp_path) -> None:
+    """0019 adds `sum_visits_county` to a database whose visit counts are fresh: it fills it from `sum_visits`
+    (no rebuild), so the city's and counties' visit counts stay right and the freshness mark stays true."""
+    engine = copy_sqlite(small_sqlite, tmp_path / "db.sqlite")
+    url = str(engine.url)
+    command.downgrade(alembic_config(url), "0018")
+    with engine.connect() as conn:
+        assert "sum_visits_county" not in conn.execute(text(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")).scalars().all()
+    upgrade(url)
+    assert visits_fresh(engine)
+    with engine.connect() as conn:
+        got = conn.execute(text("SELECT county_code, day, mode, visits FROM sum_visits_county")).all()
+    want = [(c, int(d), m, int(n)) for c, d, m, n in _visits_by_county_day(engine)]
+    assert len(want) > 100 and sorted(map(tuple, got)) == sorted(want)
+    area = city(engine)
+    period = Period(date(2023, 1, 1), date(2023, 12, 31))
+    assert int(visits_by_month(engine, area, period)["total"].sum()) == _visits_in(engine, period)
+    engine.dispose()
+
+
+def _visits_by_county_day(engine) -> list:
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT county_code, CAST(julianday(at) - 2440587.5 AS INTEGER) AS d, mode, "
+                                 "COUNT(*) FROM grid_visits WHERE at IS NOT NULL GROUP BY county_code, d, mode")).all()
+
+
+def _visits_in(engine, period: Period) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(text("SELECT COUNT(*) FROM grid_visits WHERE at >= :lo AND at < :hi"),
+                                {"lo": period.lo, "hi": period.hi}).scalar_one())

@@ -22,7 +22,7 @@ from data.alert_rules import OpsSettings
 from data.filters import AreaRef, Period
 from data.models import Area, GridWorker
 from data.models_ops import GridSilence, GridVisit, KeyGroup, KeyPerson, VisitMode
-from data.models_summary import SumCoverage, SumVisits
+from data.models_summary import SumCoverage, SumVisits, SumVisitsCounty
 from data.queries.backlog import children_of, count_if, frame_of, month_starts
 from data.queries.base import CASES, instant, midnight_day, registered_in, sum_of, uses_summaries
 from data.queries.flow import NodeFamily, NodeFilter, flow_rows
@@ -37,6 +37,7 @@ VISITS = GridVisit.__table__
 SILENCES = GridSilence.__table__
 COVERAGE = SumCoverage.__table__
 SUM_VISITS = SumVisits.__table__
+SUM_VISITS_COUNTY = SumVisitsCounty.__table__
 GROUPS = tuple(str(g) for g in KeyGroup)
 MODES = tuple(str(m) for m in VisitMode)
 # The column naming an area's children in tables that copy ancestor codes (grids group on their own code).
@@ -249,11 +250,12 @@ def grid_reports(engine: Engine, area: AreaRef, period: Period) -> int:
 
 def visits_by_month(engine: Engine, area: AreaRef, period: Period) -> pd.DataFrame:
     """Visits per month of the period by kind of action. Columns: month (date), routine, building_sweep,
-    door_knock, total — every month listed. A city, county or township reads the daily counts of `sum_visits`
-    while they hold every visit; below that the visits themselves (a village's are few)."""
+    door_knock, total — every month listed. A city or county reads the daily counts of `sum_visits_county`, a
+    township those of `sum_visits`, while they hold every visit; below that the visits themselves (a village's
+    are few)."""
     months = month_starts(period)
     if area.level in VISIT_SUMMARY_AREA and visits_fresh(engine):
-        t, own = SUM_VISITS, VISIT_SUMMARY_AREA[area.level]
+        t, own = SUM_VISITS if area.level == Level.TOWNSHIP else SUM_VISITS_COUNTY, VISIT_SUMMARY_AREA[area.level]
         stmt = (select(t.c.day, t.c.mode, func.sum(t.c.visits))
                 .where(t.c.day >= day_number(period.start), t.c.day < day_number(period.end) + 1,
                        *([t.c[own] == area.code] if own else [])).group_by(t.c.day, t.c.mode))
@@ -267,10 +269,11 @@ def visits_by_month(engine: Engine, area: AreaRef, period: Period) -> pd.DataFra
                  .subquery())
         with engine.connect() as conn:
             rows = conn.execute(select(inner.c.m, inner.c.mode, func.count()).group_by(inner.c.m, inner.c.mode)).all()
-    frame = pd.DataFrame(0, index=range(len(months)), columns=list(MODES))
+    counts = {mode: [0] * len(months) for mode in MODES}  # plain lists: .loc per row cost 20 ms a city year
     for m, mode, n in rows:
-        if mode in frame.columns:
-            frame.loc[int(m), mode] += int(n)
+        if mode in counts:
+            counts[mode][int(m)] += int(n)
+    frame = pd.DataFrame(counts, columns=list(MODES), dtype="int64")
     frame["total"] = frame[list(MODES)].sum(axis=1)
     frame.insert(0, "month", months)
     return frame

@@ -12,7 +12,19 @@ import time
 from collections.abc import Callable, Iterable
 
 import numpy as np
-from sqlalchemy import ColumnElement, Connection, Engine, case, func, literal, null, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Insert,
+    case,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 
 from data.alert_rules import OpsSettings
 from data.filters import difficult_resolved, repeat_petition
@@ -37,6 +49,7 @@ from data.models_summary import (
     SumTownshipRepeat,
     SumVillage,
     SumVisits,
+    SumVisitsCounty,
     SumWeeklyNode,
 )
 from data.summaries import backlog, cube
@@ -59,7 +72,7 @@ BACKLOG_KEY = "backlog_source"  # the newest backlog color change id the board w
 BACKLOG_LAST_DAY_KEY = "backlog_last_day"
 LISTINGS_KEY = "listings_source"  # the newest supervision listing id the listing tables were built from
 TABLES = (SumOverdueSpan, SumStanding, SumStageHours, SumTownship, SumWeeklyNode, SumDaily, SumClosed, SumFlow,
-          SumCase, SumCoverage, SumVisits, SumBacklogSpan, SumBacklogBoard, SumCategoryDay,
+          SumCase, SumCoverage, SumVisits, SumVisitsCounty, SumBacklogSpan, SumBacklogBoard, SumCategoryDay,
           SumTownshipRepeat, SumRedCard, SumVillage, SumListing, SumListingLate)
 MAX_SPAN_CLASS = 16  # spans up to 2^17 days (~360 years)
 
@@ -348,14 +361,24 @@ def _fill_coverage(conn: Connection, visit_days: dict[str, int]) -> None:
 
 
 def _fill_visits(conn: Connection) -> None:
-    """Visits per day, township and mode in one GROUP BY over the visits, and the newest visit id they hold."""
+    """Visits per day, township and mode in one GROUP BY over the visits, those per county, and the newest
+    visit id they hold."""
     v = VISITS.c
     day = sql_day(conn, v.at)
     conn.execute(SumVisits.__table__.insert().from_select(
         ["day", "county_code", "township_code", "mode", "visits"],
         select(day, v.county_code, v.township_code, v.mode, func.count()).where(v.at.is_not(None))
         .group_by(day, v.county_code, v.township_code, v.mode)))
+    conn.execute(county_visits())
     set_meta_conn(conn, VISITS_KEY, source_mark(conn.execute(select(func.max(v.id))).scalar()))
+
+
+def county_visits() -> Insert:
+    """INSERT … SELECT: `sum_visits_county` from `sum_visits` (migration 0019 does the same in plain SQL)."""
+    t = SumVisits.__table__.c
+    return SumVisitsCounty.__table__.insert().from_select(
+        ["county_code", "day", "mode", "visits"],
+        select(t.county_code, t.day, t.mode, func.sum(t.visits)).group_by(t.county_code, t.day, t.mode))
 
 
 def _fill_listings(conn: Connection) -> None:
