@@ -3,6 +3,8 @@ with its evidence and workflow history. Pure: frames from `data.queries.alerts` 
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 import plotly.graph_objects as go
 from dash import html
@@ -28,9 +30,8 @@ from data.vocab import (
     BacklogOrigin,
     Kind,
 )
-from layouts.figures.common import empty_figure, figure
+from layouts.figures.common import compact_layout, empty_figure, figure
 
-FONT = 15
 LEVEL_COLORS = {str(WarningLevel.GENERAL): ACCENT, str(WarningLevel.MAJOR): WARN, str(WarningLevel.CRITICAL): BAD}
 EVIDENCE_LABELS = {"count": "触发件数", "baseline": "基线各周件数", "median": "基线中位数", "mad": "绝对中位差",
                    "z": "稳健Z值", "baseline_from": "基线起始", "case_nos": "涉及案件", "people": "涉及人数",
@@ -58,10 +59,7 @@ def status_name(code: object) -> str:
         return str(code)
 
 
-def _compact(left: int = 56, bottom: int = 44, top: int = 40, **layout) -> dict:
-    """A chart's layout with the page's margins, font and legend (`layout` adds to it)."""
-    return {"margin": {"l": left, "r": 16, "t": top, "b": bottom}, "font": {"size": FONT},
-            "legend": {"orientation": "h", "y": 1.02, "x": 0, "yanchor": "bottom"}, **layout}
+_compact = partial(compact_layout, top=40)  # this page's charts: `compact_layout` with 40 px above the plot
 
 
 def week_figure(frame: pd.DataFrame) -> go.Figure:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
+from functools import partial
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -27,9 +28,8 @@ from data.vocab import (
     Status,
     Step,
 )
-from layouts.figures.common import empty_figure, figure, two_panels
+from layouts.figures.common import CHART_FONT, compact_layout, empty_figure, figure, two_panels
 
-FONT = 15
 COLOR_NAMES = {c: BACKLOG_COLOR_LABELS[BacklogColor(c)] for c in COLORS}
 ORIGIN_NAMES = {o: BACKLOG_ORIGIN_LABELS[BacklogOrigin(o)] for o in ORIGINS}
 FILL = {c: BACKLOG_COLORS[BacklogColor(c)] for c in COLORS}
@@ -53,9 +53,7 @@ def count_ticks(top: float) -> dict:
     return settings
 
 
-def _compact_layout(left: int = 56, bottom: int = 44, top: int = 36) -> dict:
-    return {"margin": {"l": left, "r": 16, "t": top, "b": bottom}, "font": {"size": FONT},
-            "legend": {"orientation": "h", "y": 1.02, "x": 0, "yanchor": "bottom"}}
+_compact_layout = partial(compact_layout, top=36)  # this page's charts: `compact_layout` with 36 px above the plot
 
 
 def color_name(code: object) -> str:
@@ -160,7 +158,7 @@ def resolved_figure(frame: pd.DataFrame) -> go.Figure:
     years = frame.assign(year=[m.year for m in frame["month"]]).groupby("year")["total"].sum()
     note = {"text": "　".join(f"{y}年化解 {count_full(n)} 件" for y, n in years.items()), "xref": "paper",
             "yref": "paper", "x": 1, "y": 1.0, "xanchor": "right", "yanchor": "bottom", "showarrow": False,
-            "font": {"size": FONT + 1, "color": TEXT}}
+            "font": {"size": CHART_FONT + 1, "color": TEXT}}
     return figure(bars, {**_compact_layout(top=64, bottom=56), "barmode": "stack", "annotations": [note],
                          "xaxis": month_axis_layout(len(frame)), "yaxis": count_ticks(float(frame["total"].max()))})
 

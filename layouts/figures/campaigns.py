@@ -15,7 +15,7 @@ from dashboard.formatting import count_full
 from dashboard.theme import ACCENT, GOOD, MUTED, SMALL_SAMPLE, TEXT, WARN
 from data.models_strategy import TARGET_METRIC_LABELS, TargetMetric
 from data.queries.campaigns import PHASE_LABELS
-from layouts.figures.common import empty_figure, figure, two_panels
+from layouts.figures.common import empty_figure, figure, two_panels, vline
 
 PHASE_COLORS = {"before": SMALL_SAMPLE, "during": ACCENT, "after": "#5b8fb9"}
 PROGRESS_CAP = 150.0  # bars stop here so one overshoot does not squash the others
@@ -55,9 +55,7 @@ def targets_figure(targets: pd.DataFrame) -> go.Figure:
                      "—" if math.isnan(r["progress"]) else f"{r['progress']:.0f}%"] for r in rows],
         hovertemplate="%{y}（%{customdata[0]}）<br>完成度 %{customdata[1]}<br>%{text}<extra></extra>", name="完成度",
     )
-    # The 100 % line, as add_vline drew it: from the plot's bottom to its top at x = 100.
-    full = {"type": "line", "x0": 100, "x1": 100, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain",
-            "line": {"color": TEXT, "width": 1.5, "dash": "dot"}}
+    full = vline(100, {"color": TEXT, "width": 1.5, "dash": "dot"})  # the 100 % line
     return figure([bar], {
         "shapes": [full], "showlegend": False, "margin": {"l": 170, "r": 16, "t": 16, "b": 48}, "bargap": 0.35,
         "xaxis": {"range": [0, PROGRESS_CAP * 1.9], "ticksuffix": "%", "title": {"text": "完成度（实际 / 目标）"},

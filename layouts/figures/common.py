@@ -6,10 +6,17 @@ import plotly.graph_objects as go
 
 from dashboard.theme import DARK_TEMPLATE, LIGHT_TEMPLATE, MUTED
 
+CHART_FONT = 15  # the pages' charts (the wall screens use larger type)
+
 
 def base_figure(title: str | None = None, light: bool = False) -> go.Figure:
     """An empty figure in the app's template (dark on screen, light for documents)."""
-    return figure([], {"title": {"text": title, "x": 0.01, "xanchor": "left"}} if title else {}, light=light)
+    return figure([], _titled(title), light=light)
+
+
+def _titled(title: str | None) -> dict:
+    """The layout's title, left-aligned, or nothing."""
+    return {"title": {"text": title, "x": 0.01, "xanchor": "left"}} if title else {}
 
 
 def figure(traces: list, layout: dict, light: bool = False) -> go.Figure:
@@ -21,10 +28,22 @@ def figure(traces: list, layout: dict, light: bool = False) -> go.Figure:
 
 def empty_figure(message: str = "所选条件下暂无数据", title: str | None = None) -> go.Figure:
     """A figure that says there is nothing to show, instead of a blank chart."""
-    layout: dict = {"title": {"text": title, "x": 0.01, "xanchor": "left"}} if title else {}
     note = {"text": message, "showarrow": False, "font": {"size": 18, "color": MUTED}, "xref": "paper",
             "yref": "paper", "x": 0.5, "y": 0.5}
-    return figure([], {**layout, "annotations": [note], "xaxis": {"visible": False}, "yaxis": {"visible": False}})
+    return figure([], {**_titled(title), "annotations": [note], "xaxis": {"visible": False},
+                       "yaxis": {"visible": False}})
+
+
+def compact_layout(top: int, left: int = 56, bottom: int = 44, **layout) -> dict:
+    """A page chart's layout: its margins, the chart font and the legend in a row above the plot (`layout`
+    adds to it). Fresh dicts each call: callers may change them."""
+    return {"margin": {"l": left, "r": 16, "t": top, "b": bottom}, "font": {"size": CHART_FONT},
+            "legend": {"orientation": "h", "y": 1.02, "x": 0, "yanchor": "bottom"}, **layout}
+
+
+def vline(x: object, line: dict) -> dict:
+    """A layout shape: a vertical line at `x` over the plot's full height, the dict `add_vline` would add."""
+    return {"type": "line", "x0": x, "x1": x, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain", "line": line}
 
 
 def two_panels(left: list, right: list, layout: dict, *, widths: tuple[float, float] = (0.5, 0.5),

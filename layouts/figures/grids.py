@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -14,18 +15,14 @@ from dashboard.theme import ACCENT, BAD, GOOD, MUTED, SMALL_SAMPLE, WARN
 from data.models_ops import KEY_GROUP_LABELS, VISIT_MODE_LABELS, KeyGroup, VisitMode
 from data.rules import SMALL_SAMPLE_MIN
 from layouts.figures.backlog import month_axis_layout, screen_layout, screen_style
-from layouts.figures.common import empty_figure, figure
+from layouts.figures.common import compact_layout, empty_figure, figure
 
-FONT = 15
 MODE_COLORS = {VisitMode.ROUTINE: ACCENT, VisitMode.BUILDING_SWEEP: "#9254de", VisitMode.DOOR_KNOCK: "#ff7a45"}
 SMALL_FLAG = "样本少"
 NOBODY_DUE = "所选区域没有需走访的重点人员"
 
 
-def _compact(left: int = 56, bottom: int = 44, top: int = 40, **layout) -> dict:
-    """A chart's layout with the page's margins, font and legend (`layout` adds to it)."""
-    return {"margin": {"l": left, "r": 16, "t": top, "b": bottom}, "font": {"size": FONT},
-            "legend": {"orientation": "h", "y": 1.02, "x": 0, "yanchor": "bottom"}, **layout}
+_compact = partial(compact_layout, top=40)  # this page's charts: `compact_layout` with 40 px above the plot
 
 
 def _screen(layout: dict, left: int) -> dict:

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 
 from dashboard.theme import ACCENT, BAD, GOOD, TEXT
 from data.models_strategy import PLAN_STATUS_LABELS, PLAN_STATUS_ORDER, PlanStatus
-from layouts.figures.common import empty_figure, figure
+from layouts.figures.common import empty_figure, figure, vline
 
 STATUS_COLORS = {PlanStatus.DONE: GOOD, PlanStatus.ON_TRACK: ACCENT, PlanStatus.LATE: BAD}
 MILESTONE_STYLE = {"done": ("已完成节点", "circle", GOOD), "late": ("逾期未完成节点", "x", BAD),
@@ -85,10 +85,8 @@ def timeline_figure(items: pd.DataFrame, milestones: pd.DataFrame, as_of: date) 
 
 
 def _today_line(as_of: date) -> dict:
-    """The dotted line at the status date, as `add_vline` draws it (x in epoch milliseconds, full height)."""
-    x = pd.Timestamp(as_of).value / 1e6
-    return {"type": "line", "x0": x, "x1": x, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain",
-            "line": {"color": TEXT, "width": 1.5, "dash": "dot"}}
+    """The dotted line at the status date (x in epoch milliseconds, as `add_vline` gave it)."""
+    return vline(pd.Timestamp(as_of).value / 1e6, {"color": TEXT, "width": 1.5, "dash": "dot"})
 
 
 def _today_note(as_of: date) -> dict:

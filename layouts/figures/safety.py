@@ -4,6 +4,7 @@ contributions and their change since the previous period. Pure: frames from `dat
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -13,20 +14,16 @@ from dashboard.theme import BACKGROUND, BAD, BORDER, GOOD, MUTED, PANEL, SMALL_S
 from data.queries.map import Bounds
 from data.rules import SMALL_SAMPLE_MIN
 from layouts.figures.backlog import month_axis_layout
-from layouts.figures.common import empty_figure, figure
+from layouts.figures.common import compact_layout, empty_figure, figure
 from layouts.figures.map import fit_view, map_style
 
-FONT = 15
 # Index colors: red (50 and below) through amber to green (100); fixed so that views compare.
 INDEX_SCALE = [[0.0, "#a8071a"], [0.3, "#ff4d4f"], [0.55, "#faad14"], [0.8, "#36cfc9"], [1.0, "#52c41a"]]
 INDEX_RANGE = (50.0, 100.0)
 SMALL_FLAG = "样本少"
 
 
-def _compact(left: int = 56, bottom: int = 44, top: int = 24, **layout) -> dict:
-    """A chart's layout with the page's margins, font and legend (`layout` adds to it)."""
-    return {"margin": {"l": left, "r": 16, "t": top, "b": bottom}, "font": {"size": FONT},
-            "legend": {"orientation": "h", "y": 1.02, "x": 0, "yanchor": "bottom"}, **layout}
+_compact = partial(compact_layout, top=24)  # this page's charts: `compact_layout` with 24 px above the plot
 
 
 def fmt_index(value: float) -> str:
