@@ -6,6 +6,7 @@ campaign, a forged value) falls back to the newest campaign of the list.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import parse_qs
 
 import pandas as pd
@@ -35,11 +36,14 @@ def campaign_from_search(search: object, codes: list[str]) -> str | None:
     return value if value in codes else (codes[0] if codes else None)
 
 
-def _selected(search: str | None) -> tuple[ViewState, pd.DataFrame, str | None]:
-    """The view, the campaigns it may choose from (`campaign_choices`: no case figures) and the selected
-    campaign's code (through the query cache)."""
+def _selected(search: str | None, campaigns: Callable = q.campaign_choices
+              ) -> tuple[ViewState, pd.DataFrame, str | None]:
+    """The view, the campaigns it may choose from and the selected campaign's code (through the query cache).
+
+    The charts ask `campaign_choices` (no case figures); the list panel asks `campaign_list`, which has the
+    same campaigns in the same order with their figures, so it reads the campaigns once."""
     state = current_view(search)
-    choices = run_query(q.campaign_choices, state.area, state.period)
+    choices = run_query(campaigns, state.area, state.period)
     return state, choices, campaign_from_search(search, choices["code"].tolist())
 
 
@@ -49,8 +53,7 @@ def register(app: Dash) -> None:
     @app.callback(Output(CampaignsPage.LIST, "children"), Output(CampaignsPage.CONTEXT, "children"),
                   Output(CampaignsPage.TITLE, "children"), Output(CampaignsPage.META, "children"), *VIEW)
     def fill_list(search: str | None, _version: str | None):
-        state, _choices, code = _selected(search)
-        listing = run_query(q.campaign_list, state.area, state.period)
+        state, listing, code = _selected(search, q.campaign_list)
         row = next((r for r in listing.to_dict("records") if r["code"] == code), None)
         context = (f"{state.area.name} · {period_cn(state.period.start, state.period.end)}内开展的专项行动 · "
                    "各行动按自身时段、范围与关联类别统计")
@@ -58,7 +61,7 @@ def register(app: Dash) -> None:
 
     @app.callback(Output(CampaignsPage.TARGETS, "figure"), *VIEW)
     def fill_targets(search: str | None, _version: str | None):
-        state, _listing, code = _selected(search)
+        state, _choices, code = _selected(search)
         return fig.targets_figure(run_query(q.campaign_targets, state.area, code)) if code else empty_figure()
 
     @app.callback(Output(CampaignsPage.TIMELINE, "figure"), *VIEW)
@@ -72,7 +75,7 @@ def register(app: Dash) -> None:
 
     @app.callback(Output(CampaignsPage.BEFORE_AFTER, "figure"), *VIEW)
     def fill_before_after(search: str | None, _version: str | None):
-        state, _listing, code = _selected(search)
+        state, _choices, code = _selected(search)
         return fig.before_after_figure(run_query(q.before_after, state.area, code)) if code else empty_figure()
 
     @app.callback(Output(Shell.URL, "search", allow_duplicate=True),
