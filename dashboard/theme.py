@@ -29,29 +29,35 @@ DARK_TEMPLATE = "command_center_dark"
 LIGHT_TEMPLATE = "command_center_light"
 
 
+def template(light: bool = False) -> dict:
+    """The app's Plotly template as a plain dict, fresh each call (callers may change it).
+
+    Figures are built without Plotly's validation (layouts.figures.common.figure), so they carry the template
+    itself: plotly.js knows no template names, only Python's validation turns a name into the template.
+    """
+    if light:
+        return {"layout": {
+            "paper_bgcolor": "#ffffff", "plot_bgcolor": "#ffffff",
+            "font": {"family": FONT_FAMILY, "color": "#1f1f1f", "size": 14},
+            "colorway": list(KIND_COLORS.values()),
+            "xaxis": {"gridcolor": "#e5e5e5", "linecolor": "#999999"},
+            "yaxis": {"gridcolor": "#e5e5e5", "linecolor": "#999999"},
+            "margin": {"l": 56, "r": 24, "t": 64, "b": 48},
+        }}
+    return {"layout": {
+        "paper_bgcolor": PANEL, "plot_bgcolor": PANEL,
+        "font": {"family": FONT_FAMILY, "color": TEXT, "size": 14},
+        "colorway": list(KIND_COLORS.values()) + ["#52c41a", "#eb2f96", "#13c2c2"],
+        "xaxis": {"gridcolor": BORDER, "linecolor": BORDER, "zerolinecolor": BORDER},
+        "yaxis": {"gridcolor": BORDER, "linecolor": BORDER, "zerolinecolor": BORDER},
+        "legend": {"bgcolor": "rgba(0,0,0,0)"},
+        "margin": {"l": 48, "r": 16, "t": 40, "b": 40},
+        "hoverlabel": {"font": {"family": FONT_FAMILY}},
+    }}
+
+
 def register_templates() -> None:
-    """Register both templates with plotly.io (idempotent; called by the app factory)."""
-    dark = go.layout.Template()
-    dark.layout = go.Layout(
-        paper_bgcolor=PANEL,
-        plot_bgcolor=PANEL,
-        font={"family": FONT_FAMILY, "color": TEXT, "size": 14},
-        colorway=list(KIND_COLORS.values()) + ["#52c41a", "#eb2f96", "#13c2c2"],
-        xaxis={"gridcolor": BORDER, "linecolor": BORDER, "zerolinecolor": BORDER},
-        yaxis={"gridcolor": BORDER, "linecolor": BORDER, "zerolinecolor": BORDER},
-        legend={"bgcolor": "rgba(0,0,0,0)"},
-        margin={"l": 48, "r": 16, "t": 40, "b": 40},
-        hoverlabel={"font": {"family": FONT_FAMILY}},
-    )
-    light = go.layout.Template()
-    light.layout = go.Layout(
-        paper_bgcolor="#ffffff",
-        plot_bgcolor="#ffffff",
-        font={"family": FONT_FAMILY, "color": "#1f1f1f", "size": 14},
-        colorway=list(KIND_COLORS.values()),
-        xaxis={"gridcolor": "#e5e5e5", "linecolor": "#999999"},
-        yaxis={"gridcolor": "#e5e5e5", "linecolor": "#999999"},
-        margin={"l": 56, "r": 24, "t": 64, "b": 48},
-    )
-    pio.templates[DARK_TEMPLATE] = dark
-    pio.templates[LIGHT_TEMPLATE] = light
+    """Register both templates with plotly.io by name, for figures that are validated (exports restyle a
+    chart with `template=LIGHT_TEMPLATE`). Idempotent; called by the app factory."""
+    pio.templates[DARK_TEMPLATE] = go.layout.Template(template())
+    pio.templates[LIGHT_TEMPLATE] = go.layout.Template(template(light=True))

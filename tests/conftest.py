@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
+# Every figure a test builds (and the servers the tests start, which inherit the environment) is also put
+# through Plotly's validation, which production skips for speed (layouts.figures.common.figure).
+os.environ["DASHBOARD_STRICT_FIGURES"] = "1"
+
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 # Database 5 of the CI Redis: the cache keys carry a per-database namespace, so tests never need a flush.
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/5")

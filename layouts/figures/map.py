@@ -20,7 +20,6 @@ from dashboard.theme import (
     ACCENT,
     BACKGROUND,
     BORDER,
-    DARK_TEMPLATE,
     MUTED,
     PANEL,
     SEQUENTIAL,
@@ -31,7 +30,7 @@ from data.filters import short_code
 from data.queries.map import METRIC_LABELS, METRIC_SAMPLE, Bounds, MapMetric
 from data.rules import SMALL_SAMPLE_MIN
 from data.vocab import CenterLevel
-from layouts.figures.common import empty_figure
+from layouts.figures.common import empty_figure, figure
 
 SMALL_FLAG = "样本少"
 NO_VALUE = "—"
@@ -176,14 +175,14 @@ def choropleth_map(
         traces += center_traces(centers, child_center_level)
     center, zoom = fit_view(bounds)
     layout = {
-        "template": DARK_TEMPLATE, "map": {"style": map_style(), "center": center, "zoom": zoom},
+        "map": {"style": map_style(), "center": center, "zoom": zoom},
         "margin": {"l": 0, "r": 0, "t": 0, "b": 0}, "paper_bgcolor": BACKGROUND, "uirevision": view_key,
         "showlegend": centers is not None and not centers.empty, "clickmode": "event",
         "legend": {"x": 0.01, "y": 0.99, "xanchor": "left", "yanchor": "top", "bgcolor": "rgba(12,26,46,0.85)",
                    "bordercolor": BORDER, "borderwidth": 1, "font": {"size": 14}},
         "hoverlabel": {"bgcolor": PANEL, "bordercolor": ACCENT, "font": {"size": 15, "color": TEXT}},
     }
-    return go.Figure(data=traces, layout=layout)
+    return figure(traces, layout)
 
 
 def _z_range(metric: MapMetric, values: pd.Series) -> tuple[float | None, float | None]:
@@ -255,7 +254,7 @@ def ranking_figure(children: pd.DataFrame, metric: MapMetric, title: str = "") -
     }
     top = float(values.max()) if values.notna().any() else 0.0
     layout = {
-        "template": DARK_TEMPLATE, "margin": {"l": 8, "r": 24, "t": 44 if title else 8, "b": 8}, "bargap": 0.25,
+        "margin": {"l": 8, "r": 24, "t": 44 if title else 8, "b": 8}, "bargap": 0.25,
         "showlegend": False, "dragmode": False, "clickmode": "event",
         "xaxis": {"visible": False, "range": [0, top * 1.28 if top > 0 else 1], "fixedrange": True},
         "yaxis": {"autorange": "reversed", "automargin": True, "tickfont": {"size": _bar_font(len(ordered))},
@@ -263,7 +262,7 @@ def ranking_figure(children: pd.DataFrame, metric: MapMetric, title: str = "") -
     }
     if title:
         layout["title"] = {"text": title, "x": 0.01, "xanchor": "left"}
-    return go.Figure(data=[bar], layout=layout)
+    return figure([bar], layout)
 
 
 def _bar_font(n: int) -> int:

@@ -1,0 +1,52 @@
+"""The one figure constructor: built without Plotly's validation, checked by it in the test suite."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import plotly.graph_objects as go
+import plotly.io as pio
+import pytest
+
+from dashboard.theme import DARK_TEMPLATE, LIGHT_TEMPLATE, register_templates
+from layouts.figures.common import STRICT_ENV, check_figure, figure
+
+
+@pytest.fixture(autouse=True)
+def _templates() -> None:
+    register_templates()
+
+
+def test_the_suite_runs_strict() -> None:
+    assert os.environ.get(STRICT_ENV) == "1"
+
+
+def test_a_misspelt_property_fails_in_strict_mode() -> None:
+    with pytest.raises(ValueError, match="colour"):
+        figure([{"type": "bar", "x": [1], "y": [2], "colour": "red"}], {})
+    with pytest.raises(ValueError, match="margn"):
+        figure([], {"margn": {"l": 4}})
+
+
+def test_production_skips_validation(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(STRICT_ENV)
+    fig = figure([{"type": "bar", "x": [1], "y": [2], "colour": "red"}], {})
+    assert fig.to_plotly_json()["data"][0]["colour"] == "red"  # nothing looked at it
+
+
+@pytest.mark.parametrize(("light", "name"), [(False, DARK_TEMPLATE), (True, LIGHT_TEMPLATE)])
+def test_the_figure_carries_the_whole_named_template(light: bool, name: str) -> None:
+    """plotly.js knows no template names: the unvalidated figure must hold what validation would expand."""
+    ours = json.loads(figure([], {}, light=light).to_json())["layout"]["template"]
+    named = json.loads(go.Figure(layout={"template": name}).to_json())["layout"]["template"]
+    assert ours == named
+    assert ours["layout"]["paper_bgcolor"] == ("#ffffff" if light else pio.templates[DARK_TEMPLATE].layout.paper_bgcolor)
+
+
+def test_check_figure_fails_when_validation_would_change_the_json() -> None:
+    """A template given by name is the JSON difference validation makes: the check must see it."""
+    by_name = go.Figure(layout={"template": DARK_TEMPLATE}, _validate=False)
+    with pytest.raises(ValueError, match="changes under"):
+        check_figure(by_name)
+    check_figure(figure([{"type": "scatter", "x": [1, 2], "y": [3, 4]}], {"title": {"text": "标题"}}))
