@@ -30,7 +30,7 @@ from data.models_ops import (
     WarningStatus,
 )
 from data.queries.backlog import count_if, frame_of
-from data.queries.overdue import bucket_index, week_starts
+from data.queries.overdue import bucket_counts, bucket_index, week_starts
 
 WARNINGS = RiskWarning.__table__
 EVENTS = RiskWarningEvent.__table__
@@ -83,10 +83,7 @@ def warnings_by_week(engine: Engine, area: AreaRef, period: Period, revision: st
         raised_in(area, period)).subquery()
     with engine.connect() as conn:
         rows = conn.execute(select(inner.c.w, inner.c.level, func.count()).group_by(inner.c.w, inner.c.level)).all()
-    frame = pd.DataFrame(0, index=range(len(weeks)), columns=list(LEVELS))
-    for w, level, n in rows:
-        if level in frame.columns:
-            frame.loc[int(w), level] = int(n)
+    frame = bucket_counts(rows, len(weeks), list(LEVELS))
     frame.insert(0, "week", weeks)
     return frame
 
@@ -177,9 +174,7 @@ def key_date_review(engine: Engine, area: AreaRef, period: Period, rules: AlertR
         raised_in(area, window)).subquery()
     with engine.connect() as conn:
         rows = conn.execute(select(inner.c.d, inner.c.level, func.count()).group_by(inner.c.d, inner.c.level)).all()
-    frame = pd.DataFrame(0, index=range(len(days)), columns=list(LEVELS))
-    for d, level, n in rows:
-        frame.loc[int(d), level] = int(n)
+    frame = bucket_counts(rows, len(days), list(LEVELS))
     frame.insert(0, "day", days)
     listed = _list(engine, raised_in(area, window), [WARNINGS.c.raised_at, WARNINGS.c.id], REVIEW_LIMIT)
     return KeyDateReview(kd, window, frame, listed)

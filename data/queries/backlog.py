@@ -29,7 +29,7 @@ from data.models import Area, CaseEvent
 from data.models_ops import BacklogColorChange, BacklogListing, SupervisionListing
 from data.models_summary import SumBacklogBoard, SumBacklogSpan
 from data.queries.base import CASES, CHILD_COLUMN, instant, midnight_day, summary_area
-from data.queries.overdue import bucket_index
+from data.queries.overdue import bucket_counts, bucket_index
 from data.summaries import backlog_days
 from data.vocab import BacklogColor, BacklogOrigin, Kind, Level
 
@@ -230,9 +230,7 @@ def resolved_by_month(engine: Engine, area: AreaRef, period: Period) -> pd.DataF
         resolved_in(area, period)).subquery()
     with engine.connect() as conn:
         rows = conn.execute(select(inner.c.m, inner.c.color, func.count()).group_by(inner.c.m, inner.c.color)).all()
-    frame = pd.DataFrame(0, index=range(len(months)), columns=list(COLORS))
-    for m, color, n in rows:
-        frame.loc[int(m), color] = int(n)
+    frame = bucket_counts(rows, len(months), list(COLORS))
     frame["total"] = frame[list(COLORS)].sum(axis=1)
     frame.insert(0, "month", months)
     return frame

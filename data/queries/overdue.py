@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -325,6 +325,18 @@ def bucket_index(column: KeyedColumnElement[Any], edges: Sequence[datetime]) -> 
     return between(0, len(edges) - 1)
 
 
+def bucket_counts(rows: Iterable[Sequence[Any]], buckets: int, columns: Sequence[str]) -> pd.DataFrame:
+    """(bucket index, column, count) rows → one row per bucket, 0 where nothing was counted; rows of a column
+    not in `columns` are left out. Filled in numpy: `DataFrame.loc` per row cost about 0.1 ms each."""
+    position = {c: j for j, c in enumerate(columns)}
+    totals = np.zeros((buckets, len(columns)), dtype=np.int64)
+    for index, column, n in rows:
+        j = position.get(column)
+        if j is not None:
+            totals[int(index), j] += int(n)
+    return pd.DataFrame(totals, columns=list(columns))
+
+
 def cards_by_week(engine: Engine, area: AreaRef, period: Period, kinds: tuple[str, ...] = ()) -> pd.DataFrame:
     """Cards issued per week within the period, by color (joined to cases for area and kinds), every week listed.
 
@@ -345,10 +357,7 @@ def cards_by_week(engine: Engine, area: AreaRef, period: Period, kinds: tuple[st
     stmt = select(issued.c.w, issued.c.color, func.count()).group_by(issued.c.w, issued.c.color)
     with engine.connect() as conn:
         rows = conn.execute(stmt).all()
-    frame = pd.DataFrame(0, index=range(len(weeks)), columns=[str(c) for c in CARD_ORDER])
-    for w, color, n in rows:
-        if color in frame.columns:
-            frame.loc[int(w), color] = int(n)
+    frame = bucket_counts(rows, len(weeks), [str(c) for c in CARD_ORDER])
     frame.insert(0, "week", weeks)
     return frame
 
