@@ -13,7 +13,7 @@ from typing import Any
 from dash import Dash, Input, Output, State, ctx
 from dash.exceptions import PreventUpdate
 
-from callbacks.common import current_view, run_query
+from callbacks.common import current_view, requested_page, run_query
 from dashboard.context import services
 from dashboard.formatting import count_full, period_cn
 from dashboard.ids import BacklogPage, Kpi, Shell
@@ -23,6 +23,7 @@ from data.filters import AreaRef, find_area
 from data.queries import backlog as q
 from data.queries import supervision as sq
 from data.queries.base import child_level
+from data.queries.overdue import parse_sort
 from data.vocab import LEVEL_LABELS, Level
 from layouts.backlog import SUP_TILES, TILES
 from layouts.figures import backlog as fig
@@ -76,6 +77,14 @@ def row_id(active_cell: Any) -> int | None:
     return value if value > 0 else None
 
 
+def _int(value: Any) -> int:
+    """A page number from the browser (anything else: the first page)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
+        return 0
+
+
 def register(app: Dash) -> None:
     _register_board(app)
     _register_lists(app)
@@ -125,11 +134,17 @@ def _register_board(app: Dash) -> None:
 
 
 def _register_lists(app: Dash) -> None:
-    @app.callback(Output(BacklogPage.TABLE, "data"), Output(BacklogPage.TABLE_TOTAL, "children"), *VIEW)
-    def fill_cases(search: str | None, _version: Any):
+    @app.callback(Output(BacklogPage.TABLE, "data"), Output(BacklogPage.TABLE, "page_count"),
+                  Output(BacklogPage.TABLE, "page_current"), Output(BacklogPage.TABLE_TOTAL, "children"),
+                  Input(Shell.URL, "search"), Input(BacklogPage.TABLE, "page_current"),
+                  Input(BacklogPage.TABLE, "sort_by"), Input(Shell.DATA_VERSION, "data"))
+    def fill_cases(search: str | None, page_current: Any, sort_by: Any, _version: Any):
         state = current_view(search)
         frame = run_query(q.backlog_cases, state.area, state.period)
-        return fig.case_rows(frame), f"列出 {count_full(len(frame))} 件（至多 {q.CASE_LIST_LIMIT} 件）"
+        page = requested_page(list(ctx.triggered_prop_ids), page_current, BacklogPage.TABLE)
+        shown = q.case_page(frame, _int(page), fig.CASE_PAGE_SIZE, parse_sort(sort_by, q.CASE_SORT_KEYS, ()))
+        return (fig.case_rows(shown.rows), shown.pages, shown.page,
+                f"列出 {count_full(len(frame))} 件（至多 {q.CASE_LIST_LIMIT} 件）")
 
     @app.callback(Output(BacklogPage.SUP_TABLE, "data"), Output(BacklogPage.SUP_TOTAL, "children"),
                   Output(BacklogPage.FORCES, "children"), *VIEW)

@@ -10,8 +10,23 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard.auth import current_principal
 from dashboard.context import remember, services
+from dashboard.ids import Shell
 from dashboard.urlstate import ViewState, parse_view
 from data.cache import DatabaseDown
+
+# The shell re-sends the data version every few seconds (unchanged most of the time): a refresh in place.
+DATA_REFRESH = f"{Shell.DATA_VERSION}.data"
+
+
+def paging_of(table_id: str) -> str:
+    """The triggered-prop id of a server-paged table's page change."""
+    return f"{table_id}.page_current"
+
+
+def requested_page(triggered: list[str], page_current: Any, table_id: str) -> Any:
+    """Paging and data refreshes keep the table's page; a new view, sort or filter (anything else) starts at
+    the first."""
+    return page_current if triggered and set(triggered) <= {paging_of(table_id), DATA_REFRESH} else 0
 
 
 def current_view(search: object) -> ViewState:

@@ -15,7 +15,7 @@ from dash import Dash, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 from sqlalchemy import Engine
 
-from callbacks.common import current_view, run_query
+from callbacks.common import DATA_REFRESH, current_view, paging_of, requested_page, run_query
 from dashboard.formatting import count_full, date_cn
 from dashboard.ids import Kpi, OverduePage, Shell
 from dashboard.urlstate import ViewState
@@ -37,14 +37,7 @@ def child_label(area: AreaRef) -> str:
     return LEVEL_LABELS[child_level(area.level) or Level.GRID]
 
 
-PAGING = f"{OverduePage.TABLE}.page_current"
-# The shell re-sends the data version every few seconds (unchanged most of the time): a refresh in place.
-DATA_REFRESH = f"{Shell.DATA_VERSION}.data"
-
-
-def requested_page(triggered: list[str], page_current: Any) -> Any:
-    """Paging and data refreshes keep the page; a new view, sort or filter (anything else) starts at the first."""
-    return page_current if triggered and set(triggered) <= {PAGING, DATA_REFRESH} else 0
+PAGING = paging_of(OverduePage.TABLE)
 
 
 def keeps_selection(triggered: list[str]) -> bool:
@@ -130,7 +123,7 @@ def register(app: Dash) -> None:
     def fill_table(search, page_current, page_size, sort_by, filter_query, _version):
         state = current_view(search)
         triggered = list(ctx.triggered_prop_ids)
-        page = requested_page(triggered, page_current)
+        page = requested_page(triggered, page_current, OverduePage.TABLE)
         request = q.parse_table_request(page, page_size, sort_by, filter_query)
         result = run_query(q.overdue_cases_page, state.area, state.period, state.kinds, request)
         pages = max(-(-result.total // request.page_size), 1)

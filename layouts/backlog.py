@@ -12,7 +12,7 @@ from dash import dash_table, dcc, html
 from dashboard.ids import BacklogPage
 from dashboard.theme import BORDER, FONT_FAMILY, PANEL, TEXT
 from layouts.components import TileSpec, export_menu, kpi_tile, report_menu
-from layouts.figures.backlog import CASE_COLUMNS, SUP_COLUMNS
+from layouts.figures.backlog import CASE_COLUMNS, CASE_PAGE_SIZE, SUP_COLUMNS
 
 PATH = "/backlog"
 TITLE = "信访积案"
@@ -49,15 +49,18 @@ def ops_graph(graph_id: str, height: int = 340) -> dcc.Graph:
     return dcc.Graph(id=graph_id, config=GRAPH_CONFIG, style={"height": f"{height}px"})
 
 
-def ops_table(table_id: str, columns: tuple[tuple[str, str], ...], page_size: int = 10) -> dash_table.DataTable:
-    """A dark, clickable table paged in the browser (at most a few hundred rows are sent)."""
+def ops_table(table_id: str, columns: tuple[tuple[str, str], ...], page_size: int = 10,
+              server_paged: bool = False) -> dash_table.DataTable:
+    """A dark, clickable table, paged and sorted in the browser (at most a few hundred rows are sent), or on
+    the server (`server_paged`: its callback answers page_current and sort_by with one page)."""
+    paging = ({"page_action": "custom", "sort_action": "custom", "page_current": 0, "page_count": 1}
+              if server_paged else {"page_action": "native", "sort_action": "native"})
     return dash_table.DataTable(
         id=table_id,
         columns=[{"id": cid, "name": name} for cid, name in columns],
         data=[],
-        page_action="native",
         page_size=page_size,
-        sort_action="native",
+        **paging,
         cell_selectable=True,
         style_as_list_view=True,
         style_table={"overflowX": "auto"},
@@ -113,7 +116,7 @@ def layout(**_query: str) -> html.Div:
                 [
                     html.Div(
                         [ops_panel("积案清单", html.Div([html.Div(id=BacklogPage.TABLE_TOTAL, className="ops-total"),
-                                                     ops_table(BacklogPage.TABLE, CASE_COLUMNS)]),
+                                                     ops_table(BacklogPage.TABLE, CASE_COLUMNS, CASE_PAGE_SIZE, server_paged=True)]),
                                    "在办按难度排列，其后为期内化解；点击查看详情"),
                          html.H3("挂牌督办 · 专人专班专案", className="ops-section-title"),
                          tiles_row(SUP_TILES, "small"),

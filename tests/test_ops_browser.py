@@ -24,6 +24,7 @@ from data.queries import backlog as qb
 from data.queries import grids as qg
 from data.queries import safety as qs
 from data.queries import supervision as qsup
+from layouts.figures import backlog as fig_backlog
 from layouts.figures.safety import fmt_index
 
 YEAR = Period(date(2023, 1, 1), date(2023, 12, 31))
@@ -65,6 +66,7 @@ def test_backlog_board_drill_and_case_detail(page, live_server, demo_engine) -> 
     assert "包案领导" in detail and "颜色变化" in detail and "列入积案" in detail
     page.mouse.move(5, 1075)
     screenshot(page, "ops-backlog", full_page=True)
+    _page_and_sort_the_case_table(page, qb.backlog_cases(demo_engine, area, YEAR))
     # a click on an area's bar drills into it: the URL and the breadcrumb follow
     page.locator(f"#{BacklogPage.BY_AREA} g.point path").first.click(force=True)
     page.wait_for_function("new URLSearchParams(location.search).get('area') !== '321300'", timeout=20_000)
@@ -76,6 +78,33 @@ def test_backlog_board_drill_and_case_detail(page, live_server, demo_engine) -> 
     wait_tile(page, "backlog_on_board", count_full(qb.backlog_summary(demo_engine, county, YEAR).iloc[0]["on_board"]))
     page.go_back()
     page.wait_for_function("new URLSearchParams(location.search).get('area') === '321300'", timeout=20_000)
+
+
+def _first_case_cell(page) -> str:
+    return page.locator(f"#{BacklogPage.TABLE} td[data-dash-column=case_no]").first.inner_text()
+
+
+def _page_and_sort_the_case_table(page, cases) -> None:
+    """The table is paged and sorted on the server: page 2 shows the list's 11th case; sorting by 难度 orders the
+    whole list (the hardest-first list ends with green cases, which a descending sort brings to row 1)."""
+    size = fig_backlog.CASE_PAGE_SIZE
+    rows = page.locator(f"#{BacklogPage.TABLE} td[data-dash-column=case_no]")
+    assert rows.count() == size
+    page.locator(f"#{BacklogPage.TABLE} button.next-page").click()
+    page.wait_for_function(f"document.querySelector('#{BacklogPage.TABLE} td[data-dash-column=case_no]')"
+                           f"?.innerText === {cases['case_no'].iloc[size]!r}", timeout=20_000)
+    greenest = qb.case_page(cases, 0, size, (("color", True),)).rows
+    assert greenest["color"].iloc[0] != cases["color"].iloc[0]  # the sort must change what row 1 shows
+    sorter = page.locator(f"#{BacklogPage.TABLE} th[data-dash-column=color] .column-header--sort")
+    for _ in range(2):  # the header cycles through the directions: click until descending
+        sorter.click()
+        page.wait_for_timeout(300)
+        page.wait_for_function(f"document.querySelector('#{BacklogPage.TABLE} td[data-dash-column=case_no]')"
+                               f"?.innerText !== {cases['case_no'].iloc[size]!r}", timeout=20_000)
+        if _first_case_cell(page) == greenest["case_no"].iloc[0]:
+            break
+    assert _first_case_cell(page) == greenest["case_no"].iloc[0]
+    assert rows.all_inner_texts() == greenest["case_no"].tolist()
 
 
 def test_grids_counts_only_for_a_leader(page, live_server, demo_engine) -> None:

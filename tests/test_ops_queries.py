@@ -11,6 +11,7 @@ import math
 from collections import Counter
 from datetime import date, datetime, timedelta
 
+import pandas as pd
 import pytest
 from sqlalchemy import Engine, text
 
@@ -169,6 +170,49 @@ def test_backlog_cases_and_one_case(small_db: Engine, area: AreaRef) -> None:
     county = history.case.iloc[0]["case_no"][6:12]
     other = find_area(small_db, next(c for c in ("321302", "321311", "321323") if c != county))
     assert qb.backlog_case(small_db, other, case_id).case.empty
+
+
+def test_case_page_pages_and_sorts_the_whole_list(small_db: Engine, area: AreaRef) -> None:
+    """The server-paged case table: pages partition the list; a sort orders the whole list, not one page."""
+    got = qb.backlog_cases(small_db, area, YEAR_2023)
+    assert len(got) > 12 and (got["state"] == "resolved").any() and (got["state"] == "on_board").any()
+
+    def whole(sort: tuple, size: int = 7) -> pd.DataFrame:
+        first = qb.case_page(got, 0, size, sort)
+        assert first.pages == -(-len(got) // size)
+        pages = [qb.case_page(got, p, size, sort) for p in range(first.pages)]
+        assert all(len(p.rows) == size for p in pages[:-1]) and [p.page for p in pages] == list(range(first.pages))
+        return pd.concat([p.rows for p in pages], ignore_index=True)
+
+    assert whole(())["id"].tolist() == got["id"].tolist()  # no sort: the list's own order
+    by_color = whole((("color", False),))
+    assert sorted(by_color["id"]) == sorted(got["id"])
+    ranks = [qb.COLORS.index(c) for c in by_color["color"]]
+    assert ranks == sorted(ranks)
+    assert [qb.COLORS.index(c) for c in whole((("color", True),))["color"]] == sorted(ranks, reverse=True)
+    by_state = whole((("state", False),))
+    resolved = by_state["state"] == "resolved"
+    assert not resolved.iloc[:int((~resolved).sum())].any()  # on the board first, then the resolved …
+    closed = by_state.loc[resolved, "closed_at"].tolist()
+    assert closed == sorted(closed)  # … by closing date
+    newest = whole((("state", True), ("case_no", False)))
+    assert newest["state"].iloc[0] == "resolved" and newest["closed_at"].iloc[0] == max(closed)
+    by_time = whole((("reported_at", True),))["reported_at"].tolist()
+    assert by_time == sorted(by_time, reverse=True)
+    # Out-of-range pages are clamped; an empty list is one empty page.
+    assert qb.case_page(got, 10**6, 7, ()).page == -(-len(got) // 7) - 1
+    assert qb.case_page(got, -4, 7, ()).page == 0
+    empty = qb.case_page(got.iloc[0:0], 3, 7, (("color", False),))
+    assert (empty.page, empty.pages, len(empty.rows)) == (0, 1, 0)
+
+
+def test_case_sort_keys_are_whitelisted() -> None:
+    from data.queries.overdue import parse_sort
+
+    sent = [{"column_id": "color", "direction": "desc"}, {"column_id": "id; DROP TABLE", "direction": "asc"},
+            {"column_id": "state", "direction": "sideways"}, ["x"], {"column_id": 3, "direction": "asc"}]
+    assert parse_sort(sent, qb.CASE_SORT_KEYS, ()) == (("color", True),)
+    assert parse_sort("nonsense", qb.CASE_SORT_KEYS, ()) == ()
 
 
 # --- supervision ---

@@ -8,15 +8,9 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import Engine, text
 
-from callbacks.overdue import (
-    DATA_REFRESH,
-    PAGING,
-    case_id_of,
-    clicked_code,
-    drill_target,
-    keeps_selection,
-    requested_page,
-)
+from callbacks.common import DATA_REFRESH, requested_page
+from callbacks.overdue import PAGING, case_id_of, clicked_code, drill_target, keeps_selection
+from dashboard.ids import BacklogPage, OverduePage
 from data.filters import AreaRef, Period, city, find_area
 from data.queries import overdue as q
 from data.vocab import Level
@@ -141,12 +135,14 @@ def test_hostile_filters_run_harmlessly(small_db: Engine, filter_query: str) -> 
 
 
 def test_requested_page_and_selection() -> None:
-    assert requested_page([PAGING], 4) == 4
-    assert requested_page([DATA_REFRESH], 4) == 4  # the shell's periodic refresh must not jump to page 1
-    assert requested_page([], 4) == 0  # first render
-    assert requested_page(["shell-url.search"], 4) == 0
-    assert requested_page(["overdue-table.filter_query"], 4) == 0
-    assert requested_page([PAGING, "overdue-table.sort_by"], 4) == 0
+    table = OverduePage.TABLE
+    assert requested_page([PAGING], 4, table) == 4
+    assert requested_page([DATA_REFRESH], 4, table) == 4  # the shell's periodic refresh must not jump to page 1
+    assert requested_page([], 4, table) == 0  # first render
+    assert requested_page(["shell-url.search"], 4, table) == 0
+    assert requested_page(["overdue-table.filter_query"], 4, table) == 0
+    assert requested_page([PAGING, "overdue-table.sort_by"], 4, table) == 0
+    assert requested_page([PAGING], 4, BacklogPage.TABLE) == 0  # another table's paging is not this one's
     assert keeps_selection([DATA_REFRESH])
     assert not keeps_selection([PAGING]) and not keeps_selection(["shell-url.search", DATA_REFRESH])
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -472,8 +472,9 @@ def _int_in(value: Any, lo: int, hi: int, default: int) -> int:
     return min(max(number, lo), hi)
 
 
-def parse_sort(sort_by: Any) -> tuple[tuple[str, bool], ...]:
-    """DataTable `sort_by` → at most MAX_SORTS (column, descending) pairs on whitelisted columns."""
+def parse_sort(sort_by: Any, columns: Collection[str] = TABLE_COLUMNS,
+               default: tuple[tuple[str, bool], ...] = DEFAULT_SORT) -> tuple[tuple[str, bool], ...]:
+    """DataTable `sort_by` → at most MAX_SORTS (column, descending) pairs on the whitelisted `columns`."""
     keys: list[tuple[str, bool]] = []
     for item in sort_by if isinstance(sort_by, list) else []:
         if not isinstance(item, Mapping):
@@ -481,9 +482,9 @@ def parse_sort(sort_by: Any) -> tuple[tuple[str, bool], ...]:
         column, direction = item.get("column_id"), item.get("direction")
         if not isinstance(column, str) or not isinstance(direction, str):
             continue  # forged JSON (lists, numbers) is not a sort key
-        if column in TABLE_COLUMNS and direction in ("asc", "desc") and column not in [k for k, _ in keys]:
+        if column in columns and direction in ("asc", "desc") and column not in [k for k, _ in keys]:
             keys.append((column, direction == "desc"))
-    return tuple(keys[:MAX_SORTS]) or DEFAULT_SORT
+    return tuple(keys[:MAX_SORTS]) or default
 
 
 def _unquote(raw: str) -> str:
