@@ -77,12 +77,24 @@ def row_id(active_cell: Any) -> int | None:
     return value if value > 0 else None
 
 
-def _int(value: Any) -> int:
-    """A page number from the browser (anything else: the first page)."""
+def _page(table_id: str, page_current: Any) -> int:
+    """The page a server-paged table shows: kept on paging and data refreshes, else the first (see
+    requested_page); anything but a number from the browser means the first."""
     try:
-        return int(value)
+        return int(requested_page(list(ctx.triggered_prop_ids), page_current, table_id))
     except (TypeError, ValueError, OverflowError):
         return 0
+
+
+def _table_outputs(table_id: str, total_id: str) -> tuple[Output, ...]:
+    return (Output(table_id, "data"), Output(table_id, "page_count"), Output(table_id, "page_current"),
+            Output(total_id, "children"))
+
+
+def _table_inputs(table_id: str) -> tuple[Input, ...]:
+    """The view, the table's paging and sorting, and the data version (a server-paged table's callback)."""
+    return (Input(Shell.URL, "search"), Input(table_id, "page_current"), Input(table_id, "sort_by"),
+            Input(Shell.DATA_VERSION, "data"))
 
 
 def register(app: Dash) -> None:
@@ -134,26 +146,25 @@ def _register_board(app: Dash) -> None:
 
 
 def _register_lists(app: Dash) -> None:
-    @app.callback(Output(BacklogPage.TABLE, "data"), Output(BacklogPage.TABLE, "page_count"),
-                  Output(BacklogPage.TABLE, "page_current"), Output(BacklogPage.TABLE_TOTAL, "children"),
-                  Input(Shell.URL, "search"), Input(BacklogPage.TABLE, "page_current"),
-                  Input(BacklogPage.TABLE, "sort_by"), Input(Shell.DATA_VERSION, "data"))
+    @app.callback(*_table_outputs(BacklogPage.TABLE, BacklogPage.TABLE_TOTAL), *_table_inputs(BacklogPage.TABLE))
     def fill_cases(search: str | None, page_current: Any, sort_by: Any, _version: Any):
         state = current_view(search)
         frame = run_query(q.backlog_cases, state.area, state.period)
-        page = requested_page(list(ctx.triggered_prop_ids), page_current, BacklogPage.TABLE)
-        shown = q.case_page(frame, _int(page), fig.CASE_PAGE_SIZE, parse_sort(sort_by, q.CASE_SORT_KEYS, ()))
+        shown = q.case_page(frame, _page(BacklogPage.TABLE, page_current), fig.CASE_PAGE_SIZE,
+                            parse_sort(sort_by, q.CASE_SORT_KEYS, ()))
         return (fig.case_rows(shown.rows), shown.pages, shown.page,
                 f"列出 {count_full(len(frame))} 件（至多 {q.CASE_LIST_LIMIT} 件）")
 
-    @app.callback(Output(BacklogPage.SUP_TABLE, "data"), Output(BacklogPage.SUP_TOTAL, "children"),
-                  Output(BacklogPage.FORCES, "children"), *VIEW)
-    def fill_supervision(search: str | None, _version: Any):
+    @app.callback(*_table_outputs(BacklogPage.SUP_TABLE, BacklogPage.SUP_TOTAL), Output(BacklogPage.FORCES, "children"),
+                  *_table_inputs(BacklogPage.SUP_TABLE))
+    def fill_supervision(search: str | None, page_current: Any, sort_by: Any, _version: Any):
         state = current_view(search)
         frame = run_query(sq.supervision_list, state.area, state.period)
-        forces = run_query(sq.task_forces, state.area, state.period)
-        return (fig.supervision_rows(frame), f"列出 {count_full(len(frame))} 件（至多 {sq.LIST_LIMIT} 件）",
-                fig.forces_items(forces))
+        shown = sq.list_page_of(frame, _page(BacklogPage.SUP_TABLE, page_current), fig.CASE_PAGE_SIZE,
+                                parse_sort(sort_by, sq.LIST_SORT_KEYS, ()))
+        return (fig.supervision_rows(shown.rows), shown.pages, shown.page,
+                f"列出 {count_full(len(frame))} 件（至多 {sq.LIST_LIMIT} 件）",
+                fig.forces_items(run_query(sq.task_forces, state.area, state.period)))
 
     @app.callback(Output(BacklogPage.SELECTED, "data"), Input(BacklogPage.TABLE, "active_cell"),
                   Input(BacklogPage.SUP_TABLE, "active_cell"), prevent_initial_call=True)

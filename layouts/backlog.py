@@ -121,7 +121,7 @@ def layout(**_query: str) -> html.Div:
                          html.H3("挂牌督办 · 专人专班专案", className="ops-section-title"),
                          tiles_row(SUP_TILES, "small"),
                          ops_panel("挂牌督办清单", html.Div([html.Div(id=BacklogPage.SUP_TOTAL, className="ops-total"),
-                                                       ops_table(BacklogPage.SUP_TABLE, SUP_COLUMNS)]),
+                                                       ops_table(BacklogPage.SUP_TABLE, SUP_COLUMNS, CASE_PAGE_SIZE, server_paged=True)]),
                                    "市主要领导统筹 · 市分管领导督办 · 县区党政一把手主办", export_menu("backlog-supervision")),
                          ops_panel("专班", html.Ul(id=BacklogPage.FORCES, className="ops-forces"), "非法金融、民营医院等历史遗留问题")],
                         className="ops-stack",

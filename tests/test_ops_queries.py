@@ -206,6 +206,29 @@ def test_case_page_pages_and_sorts_the_whole_list(small_db: Engine, area: AreaRe
     assert (empty.page, empty.pages, len(empty.rows)) == (0, 1, 0)
 
 
+def test_supervision_list_pages_sort_by_state_and_next_due(small_db: Engine, area: AreaRef) -> None:
+    listed = qsup.supervision_list(small_db, area, YEAR_2023)
+    assert len(listed) > 5 and listed["resolved"].any() and (~listed["closed"]).any()
+    size = 4
+    pages = qsup.list_page_of(listed, 0, size, ()).pages
+    assert pages == -(-len(listed) // size)
+
+    def whole(sort: tuple) -> pd.DataFrame:
+        return pd.concat([qsup.list_page_of(listed, p, size, sort).rows for p in range(pages)], ignore_index=True)
+
+    assert whole(())["listing_id"].tolist() == listed["listing_id"].tolist()
+    by_state = whole((("state", False),))
+    ranks = (by_state["closed"].astype(int) + by_state["resolved"].astype(int)).tolist()
+    assert ranks == sorted(ranks) and ranks[0] == 0 and ranks[-1] == 2  # 办理中 … 已办结 … 已化解
+    assert sorted(by_state["listing_id"]) == sorted(listed["listing_id"])
+    due = whole((("next", True),))["next_due"]
+    assert due.isna().sum() == listed["next_due"].isna().sum()
+    shown = due.dropna().tolist()
+    assert shown == sorted(shown, reverse=True)
+    most = whole((("overdue", True),))["overdue"].tolist()
+    assert most == sorted(most, reverse=True)
+
+
 def test_case_sort_keys_are_whitelisted() -> None:
     from data.queries.overdue import parse_sort
 

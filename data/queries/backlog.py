@@ -29,6 +29,7 @@ from data.models import Area, CaseEvent
 from data.models_ops import BacklogColorChange, BacklogListing, SupervisionListing
 from data.models_summary import SumBacklogBoard, SumBacklogSpan
 from data.queries.base import CASES, CHILD_COLUMN, instant, midnight_day, summary_area
+from data.queries.list_pages import ListPage, SortKeys, list_page
 from data.queries.overdue import bucket_counts, bucket_index
 from data.summaries import backlog_days
 from data.vocab import BacklogColor, BacklogOrigin, Kind, Level
@@ -346,37 +347,16 @@ def backlog_cases(engine: Engine, area: AreaRef, period: Period, limit: int = CA
 
 # The list's own values each column of the case table sorts by (not the words shown): 难度 by difficulty (red
 # first ascending), 状态 on the board before resolved and the resolved by date, 登记时间 by the instant.
-CASE_SORT_KEYS: dict[str, tuple[str, ...]] = {
+CASE_SORT_KEYS: SortKeys = {
     "case_no": ("case_no",), "color": ("color_rank",), "origin": ("origin",), "category": ("category",),
     "place": ("place",), "leader": ("leader",), "state": ("is_resolved", "closed_at"), "reported_at": ("reported_at",),
 }
 
 
-@dataclass(frozen=True)
-class CasePage:
-    """One page of the backlog case list: its rows, the page shown (clamped) and how many pages there are."""
-
-    rows: pd.DataFrame
-    page: int
-    pages: int
-
-
-def case_page(cases: pd.DataFrame, page: int, size: int, sort: tuple[tuple[str, bool], ...]) -> CasePage:
-    """Page `page` (`size` rows) of `backlog_cases`' list sorted by `sort` ((column, descending) pairs on CASE_SORT_KEYS;
-    none keeps the list's own order: hardest and oldest first, then the latest resolved).
-
-    The table is paged on the server so that a refresh sends one page, not the list's 200 rows (58 KB). The list is
-    fetched (and cached) whole: it is at most CASE_LIST_LIMIT rows, so sorting it here costs under a millisecond.
-    """
-    pages = max(-(-len(cases) // size), 1)
-    page = min(max(page, 0), pages - 1)
-    if sort and len(cases):
-        keys = cases.assign(color_rank=cases["color"].map({c: i for i, c in enumerate(COLORS)}),
-                            is_resolved=cases["state"] != "on_board")
-        by = [k for column, _ in sort for k in CASE_SORT_KEYS[column]]
-        ascending = [not descending for column, descending in sort for _ in CASE_SORT_KEYS[column]]
-        cases = cases.loc[keys.sort_values(by=by, ascending=ascending, kind="stable", na_position="first").index]
-    return CasePage(cases.iloc[page * size:(page + 1) * size].reset_index(drop=True), page, pages)
+def case_page(cases: pd.DataFrame, page: int, size: int, sort: tuple[tuple[str, bool], ...]) -> ListPage:
+    """Page `page` of `backlog_cases`' list (none sorted: hardest and oldest first, then the latest resolved)."""
+    return list_page(cases, page, size, sort, CASE_SORT_KEYS, lambda f: f.assign(
+        color_rank=f["color"].map({c: i for i, c in enumerate(COLORS)}), is_resolved=f["state"] != "on_board"))
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from data.models_ops import SupervisionListing, SupervisionMilestone, Supervisio
 from data.models_summary import SumListing, SumListingLate
 from data.queries.backlog import count_if, frame_of
 from data.queries.base import CASES, DAILY, day_range, summary_area, uses_summaries
+from data.queries.list_pages import ListPage, SortKeys, list_page
 from data.summaries import listings_fresh
 from data.vocab import RESOLVED_OUTCOMES, Level
 
@@ -177,6 +178,20 @@ def supervision_list(engine: Engine, area: AreaRef, period: Period, limit: int =
     frame["closed"] = frame["closed"].fillna(False).astype(bool)
     frame.loc[frame["closed"], ["next_title", "next_due"]] = None
     return frame
+
+
+# What each column of the supervision table sorts by: 状态 in progress, then closed, then resolved; 下一节点 by
+# its due date; 逾期节点 by the count.
+LIST_SORT_KEYS: SortKeys = {
+    "case_no": ("case_no",), "category": ("category",), "place": ("place",), "handler": ("handler",),
+    "task_force": ("task_force",), "next": ("next_due",), "overdue": ("overdue",), "state": ("state_rank",),
+}
+
+
+def list_page_of(frame: pd.DataFrame, page: int, size: int, sort: tuple[tuple[str, bool], ...]) -> ListPage:
+    """Page `page` of `supervision_list`'s list (none sorted: its own order, the most overdue unresolved first)."""
+    return list_page(frame, page, size, sort, LIST_SORT_KEYS,
+                     lambda f: f.assign(state_rank=f["closed"].astype(int) + f["resolved"].astype(int)))
 
 
 def task_forces(engine: Engine, area: AreaRef, period: Period) -> pd.DataFrame:

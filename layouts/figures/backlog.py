@@ -203,7 +203,7 @@ def moves_items(frame: pd.DataFrame) -> list:
     return items
 
 
-CASE_PAGE_SIZE = 10  # rows per page of the case table (paged on the server: data.queries.backlog.case_page)
+CASE_PAGE_SIZE = 10  # rows per page of the case and supervision tables (paged on the server: data.queries.list_pages)
 CASE_COLUMNS = (("case_no", "案件编号"), ("color", "难度"), ("origin", "来源"), ("category", "类别"), ("place", "乡镇街道"),
                 ("leader", "包案领导"), ("state", "状态"), ("reported_at", "登记时间"))
 
