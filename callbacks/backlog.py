@@ -160,7 +160,7 @@ def _register_lists(app: Dash) -> None:
     def fill_supervision(search: str | None, page_current: Any, sort_by: Any, _version: Any):
         state = current_view(search)
         frame = run_query(sq.supervision_list, state.area, state.period)
-        shown = sq.list_page_of(frame, _page(BacklogPage.SUP_TABLE, page_current), fig.CASE_PAGE_SIZE,
+        shown = sq.supervision_page(frame, _page(BacklogPage.SUP_TABLE, page_current), fig.CASE_PAGE_SIZE,
                                 parse_sort(sort_by, sq.LIST_SORT_KEYS, ()))
         return (fig.supervision_rows(shown.rows), shown.pages, shown.page,
                 f"列出 {count_full(len(frame))} 件（至多 {sq.LIST_LIMIT} 件）",

@@ -210,11 +210,11 @@ def test_supervision_list_pages_sort_by_state_and_next_due(small_db: Engine, are
     listed = qsup.supervision_list(small_db, area, YEAR_2023)
     assert len(listed) > 5 and listed["resolved"].any() and (~listed["closed"]).any()
     size = 4
-    pages = qsup.list_page_of(listed, 0, size, ()).pages
+    pages = qsup.supervision_page(listed, 0, size, ()).pages
     assert pages == -(-len(listed) // size)
 
     def whole(sort: tuple) -> pd.DataFrame:
-        return pd.concat([qsup.list_page_of(listed, p, size, sort).rows for p in range(pages)], ignore_index=True)
+        return pd.concat([qsup.supervision_page(listed, p, size, sort).rows for p in range(pages)], ignore_index=True)
 
     assert whole(())["listing_id"].tolist() == listed["listing_id"].tolist()
     by_state = whole((("state", False),))

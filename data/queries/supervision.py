@@ -188,7 +188,7 @@ LIST_SORT_KEYS: SortKeys = {
 }
 
 
-def list_page_of(frame: pd.DataFrame, page: int, size: int, sort: tuple[tuple[str, bool], ...]) -> ListPage:
+def supervision_page(frame: pd.DataFrame, page: int, size: int, sort: tuple[tuple[str, bool], ...]) -> ListPage:
     """Page `page` of `supervision_list`'s list (none sorted: its own order, the most overdue unresolved first)."""
     return list_page(frame, page, size, sort, LIST_SORT_KEYS,
                      lambda f: f.assign(state_rank=f["closed"].astype(int) + f["resolved"].astype(int)))
