@@ -139,6 +139,26 @@ def screenshot(page: Page, name: str, *, full_page: bool = False) -> Path:
     return path
 
 
+# Dash's own store lists the callbacks it has asked for and not yet applied; empty means the page has settled.
+# (Playwright's "networkidle" does not help here: it is a page-load state, reached once, not after each
+# in-page URL change.)
+DASH_SETTLED_JS = """
+() => {
+  const store = window.store;
+  if (!store) return false;
+  const state = Object.assign({}, store.getState().callbacks);
+  delete state.stored;
+  delete state.completed;
+  return Object.values(state).every(list => list.length === 0);
+}
+"""
+
+
+def wait_for_callbacks(page: Page, timeout: float = 20_000) -> None:
+    """Wait until Dash has no callback requested, in flight or waiting to be applied."""
+    page.wait_for_function(DASH_SETTLED_JS, timeout=timeout)
+
+
 DEMO_PASSWORD = "suqian-demo-2023"
 
 

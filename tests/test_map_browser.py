@@ -11,7 +11,7 @@ from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from browser_helpers import screenshot
+from browser_helpers import screenshot, wait_for_callbacks
 
 from dashboard.ids import Filters, MapPage
 from data.filters import Period, city, find_area
@@ -111,7 +111,7 @@ def test_drill_by_clicking_the_map_and_back(page, live_server, demo_engine) -> N
         wait_for_title(page, row.name)
         area = find_area(demo_engine, row.short)
         wait_for_map(page, child_metrics(demo_engine, area, YEAR)["code"].iloc[0])
-        page.wait_for_load_state("networkidle")
+        wait_for_callbacks(page)
         drill_bytes.append(sum(sizes))
         assert area_param(page.url) == row.short
         assert row.name in page.locator(f"#{Filters.BREADCRUMB}").inner_text()
@@ -155,7 +155,7 @@ def test_metric_change_updates_ranking_to_the_query_value(page, live_server, dem
         first_label = page.locator(f"{RANKING_SEL} g.point text").first.text_content()
         assert first_label.startswith(want)
         assert METRIC_LABELS[metric] in page.locator(f"#{MapPage.SUBTITLE}").inner_text()
-        page.wait_for_load_state("networkidle")
+        wait_for_callbacks(page)
         figure_bodies = [len(r.body()) for r in responses if MapPage.GRAPH in r.text()]
         assert figure_bodies and max(figure_bodies) <= 30 * 1024, figure_bodies
     page.mouse.move(5, 1075)
