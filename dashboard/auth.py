@@ -36,12 +36,12 @@ from data.accounts import (
     authenticate,
     clear_failures,
     find_token,
-    get_token,
-    get_user,
     record_failure,
     throttled,
+    token_with_scope,
+    user_with_scope,
 )
-from data.filters import AreaRef, find_area
+from data.filters import AreaRef
 
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", plotly_bundle.URL_PREFIX, "/_favicon.ico", "/favicon.ico",
                    "/healthz", "/readyz", "/login")
@@ -84,19 +84,19 @@ def _load_principal() -> Principal | None:
 def _principal_from_db() -> Principal | None:
     engine = services().engine
     if "user_id" in session:
-        account = get_user(engine, int(session["user_id"]))
+        found = user_with_scope(engine, int(session["user_id"]))
+        account, scope = found if found else (None, None)
         if account is None or account.disabled or account.session_version != session.get("version"):
             session.clear()
             return None
-        scope = find_area(engine, account.area_code) if account.area_code else None
         return Principal(account.name, account.role, scope, account.role in EXPORT_ROLES)
     if "token_id" in session:
-        token = get_token(engine, int(session["token_id"]))
+        found = token_with_scope(engine, int(session["token_id"]))
+        token, scope = found if found else (None, None)
         if token is None or token.revoked:
             session.clear()
             return None
-        return Principal(f"token#{token.id}", None, find_area(engine, token.area_code), False,
-                         frozenset(token.pages))
+        return Principal(f"token#{token.id}", None, scope, False, frozenset(token.pages))
     return None
 
 

@@ -18,8 +18,9 @@ from enum import StrEnum
 from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from data.filters import find_area
-from data.models import AuditEntry, DisplayToken, LoginAttempt, User
+from data.filters import AreaRef, find_area
+from data.models import Area, AuditEntry, DisplayToken, LoginAttempt, User
+from data.vocab import Level
 
 
 class Role(StrEnum):
@@ -106,10 +107,21 @@ def list_users(engine: Engine) -> list[Account]:
         return [_account(u) for u in s.scalars(select(User).order_by(User.name))]
 
 
-def get_user(engine: Engine, user_id: int) -> Account | None:
-    with Session(engine) as s:
-        u = s.get(User, user_id)
-        return _account(u) if u else None
+def user_with_scope(engine: Engine, user_id: int) -> tuple[Account, AreaRef | None] | None:
+    """The account and its scope area in one statement: every request asks this, so it is one round trip."""
+    stmt = (select(User.id, User.name, User.role, User.area_code, User.disabled, User.session_version,
+                   Area.level, Area.name.label("area_name"))
+            .outerjoin(Area, Area.code == User.area_code).where(User.id == user_id))
+    with engine.connect() as conn:
+        row = conn.execute(stmt).first()
+    if row is None:
+        return None
+    account = Account(row.id, row.name, Role(row.role), row.area_code, row.disabled, row.session_version)
+    return account, _area(row.area_code, row.level, row.area_name)
+
+
+def _area(code: str | None, level: str | None, name: str | None) -> AreaRef | None:
+    return AreaRef(code, Level(level), name) if code and level else None
 
 
 def _change(engine: Engine, name: str, **values) -> None:
@@ -207,10 +219,16 @@ def find_token(engine: Engine, token: str) -> Token | None:
         return _as_token(row) if row and row.revoked_at is None else None
 
 
-def get_token(engine: Engine, token_id: int) -> Token | None:
-    with Session(engine) as s:
-        row = s.get(DisplayToken, token_id)
-        return _as_token(row) if row else None
+def token_with_scope(engine: Engine, token_id: int) -> tuple[Token, AreaRef | None] | None:
+    """The display token and its area in one statement (asked on every request a wall screen makes)."""
+    stmt = (select(DisplayToken.id, DisplayToken.area_code, DisplayToken.pages, DisplayToken.label,
+                   DisplayToken.revoked_at, Area.level, Area.name.label("area_name"))
+            .outerjoin(Area, Area.code == DisplayToken.area_code).where(DisplayToken.id == token_id))
+    with engine.connect() as conn:
+        row = conn.execute(stmt).first()
+    if row is None:
+        return None
+    return _as_token(row), _area(row.area_code, row.level, row.area_name)
 
 
 def _as_token(row: DisplayToken) -> Token:
