@@ -481,6 +481,26 @@ class SumTownshipRepeat(Base):
     __table_args__ = (_CLUSTERED,)
 
 
+class SumTownshipCard(Base):
+    """Cards issued (蓝/黄/红牌) per day of issue, township and the case's kind.
+
+    The county and city read `sum_daily` (whose card counts are these rows added up per county); a township's
+    card trend would otherwise join its cards to its cases (83 ms for a township quarter at 10M cases).
+    """
+
+    __tablename__ = "sum_township_cards"
+
+    township_code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    county_code: Mapped[str] = mapped_column(CODE)
+    blue_cards: Mapped[int] = mapped_column(Integer, default=0)
+    yellow_cards: Mapped[int] = mapped_column(Integer, default=0)
+    red_cards: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (_CLUSTERED,)
+
+
 class SumListing(Base):
     """Every 挂牌督办 listing with its case's area codes, closing instant and outcome (化解 or not).
 

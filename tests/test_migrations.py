@@ -136,3 +136,26 @@ def _visits_in(engine, period: Period) -> int:
     with engine.connect() as conn:
         return int(conn.execute(text("SELECT COUNT(*) FROM grid_visits WHERE at >= :lo AND at < :hi"),
                                 {"lo": period.lo, "hi": period.hi}).scalar_one())
+
+
+def test_0020_marks_the_summaries_stale_and_migrate_fills_the_township_cards(small_sqlite, tmp_path,
+                                                                             monkeypatch) -> None:
+    """0020 adds `sum_township_cards`, empty: until the rebuild fills it, a township's card trend must read the
+    cards themselves (the summaries are stale), and `migrate` rebuilds them at once."""
+    engine = copy_sqlite(small_sqlite, tmp_path / "db.sqlite")
+    url = str(engine.url)
+    command.downgrade(alembic_config(url), "0019")
+    assert summaries_fresh(engine)
+    command.upgrade(alembic_config(url), "0020")
+    assert not summaries_fresh(engine)
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert cli_main(["migrate"]) == 0
+    assert summaries_fresh(engine)
+    with engine.connect() as conn:
+        summed = conn.execute(text(
+            "SELECT SUM(blue_cards), SUM(yellow_cards), SUM(red_cards) FROM sum_township_cards")).one()
+        counted = conn.execute(text(
+            "SELECT SUM(CASE WHEN color = 'blue' THEN 1 ELSE 0 END), SUM(CASE WHEN color = 'yellow' THEN 1 ELSE 0 "
+            "END), SUM(CASE WHEN color = 'red' THEN 1 ELSE 0 END) FROM case_cards")).one()
+    assert tuple(summed) == tuple(counted) and min(counted) > 0
+    engine.dispose()

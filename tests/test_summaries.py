@@ -314,14 +314,47 @@ def check_township_repeats(engine: Engine, cases: list[dict]) -> None:
     assert got == dict(want) and len(got) > 0
 
 
+def check_township_cards(engine: Engine, cases: list[dict]) -> None:
+    """sum_township_cards, row by row, against the cards bucketed by day of issue and color in Python."""
+    place = {c["id"]: (c["township_code"], c["kind"], c["county_code"]) for c in cases}
+    with engine.connect() as conn:
+        cards = conn.execute(text("SELECT case_id, issued_at, color FROM case_cards")).all()
+        got = {tuple(r[:4]): tuple(r[4:]) for r in conn.execute(text(
+            "SELECT township_code, day, kind, county_code, blue_cards, yellow_cards, red_cards "
+            "FROM sum_township_cards"))}
+    want: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for case_id, issued, color in cards:
+        township, kind, county = place[case_id]
+        want[(township, (_ts(issued).date() - date(1970, 1, 1)).days, kind, county)][RANK[color] - 1] += 1
+    assert got == {k: tuple(v) for k, v in want.items()} and len(got) > 0
+
+
+def check_card_weeks(engine: Engine, area: AreaRef, period: Period, kinds: tuple[str, ...], cases: list[dict],
+                     cards: dict[int, list[tuple[datetime, int]]]) -> int:
+    """The cards issued per week and color (the overdue page's trend), against the raw cards bucketed in Python.
+    Returns the number of cards counted."""
+    want: Counter = Counter()
+    for c in cases:
+        if in_area(c, area) and (not kinds or c["kind"] in kinds):
+            for issued, rank in cards.get(c["id"], ()):
+                if period.lo <= issued < period.hi:
+                    want[(issued.date() - timedelta(days=issued.weekday()), rank)] += 1
+    got = overdue.cards_by_week(engine, area, period, kinds)
+    seen = {(row.week, rank): n for row in got.itertuples(index=False)
+            for rank, n in ((1, row.blue), (2, row.yellow), (3, row.red)) if n}
+    assert seen == dict(want), (area, period, kinds)
+    return sum(want.values())
+
+
 def check_everything(engine: Engine, seed: int) -> tuple[int, int]:
     """All checks over COMBOS random views; returns the intake and open cases seen (to prove it was not empty)."""
     assert summaries_fresh(engine)
     cases, cards = raw_cases(engine), raw_cards(engine)
     check_category_days(engine, cases)
     check_township_repeats(engine, cases)
+    check_township_cards(engine, cases)
     rng = random.Random(seed)
-    seen_in = seen_open = 0
+    seen_in = seen_open = seen_cards = 0
     for area, period, kinds in views(engine, seed):
         node = rng.choice(NODES)
         seen_in += check_flows(engine, area, period, kinds)
@@ -329,6 +362,8 @@ def check_everything(engine: Engine, seed: int) -> tuple[int, int]:
         seen_open += check_standing(engine, area, period, kinds, cases, cards)
         check_series(engine, area, period, kinds, cases, node)
         check_stage_times(engine, area, period, kinds, node)
+        seen_cards += check_card_weeks(engine, area, period, kinds, cases, cards)
+    assert seen_cards > 0
     return seen_in, seen_open
 
 

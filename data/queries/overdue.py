@@ -23,6 +23,7 @@ from sqlalchemy import (
     Engine,
     Integer,
     Select,
+    Table,
     and_,
     case,
     false,
@@ -39,7 +40,7 @@ from sqlalchemy.sql.selectable import FromClause, Subquery
 
 from data.filters import AreaRef, Period, kind_clause
 from data.models import Area, CaseCard, CaseEvent
-from data.models_summary import SumOverdueSpan
+from data.models_summary import SumOverdueSpan, SumTownshipCard
 from data.queries.base import (
     CASES,
     CHILD_COLUMN,
@@ -56,13 +57,14 @@ from data.queries.base import (
     uses_summaries,
 )
 from data.rules import AGING_BUCKETS, DUE_SOON_HOURS
-from data.summaries import AGING_DAYS, MAX_SPAN_CLASS, day_number, from_day_number
+from data.summaries import AGING_DAYS, MAX_SPAN_CLASS, day_number, from_day_number, summaries_fresh
 from data.vocab import CARD_LABELS, CARD_ORDER, KIND_LABELS, CardColor, Kind, Level
 
 AREAS = Area.__table__
 CARDS = CaseCard.__table__
 EVENTS = CaseEvent.__table__
 SPANS = SumOverdueSpan.__table__
+TOWNSHIP_CARDS = SumTownshipCard.__table__
 
 TOP_UNITS = 15
 DUE_SOON_LIST = 8
@@ -344,7 +346,9 @@ def cards_by_week(engine: Engine, area: AreaRef, period: Period, kinds: tuple[st
     """
     weeks = week_starts(period)
     if uses_summaries(engine, area):
-        return _cards_by_week_summary(engine, area, period, kinds, weeks)
+        return _cards_by_week_summary(engine, DAILY, summary_area(DAILY, area), period, kinds, weeks)
+    if area.level == Level.TOWNSHIP and summaries_fresh(engine):
+        return _cards_by_week_summary(engine, TOWNSHIP_CARDS, area.clause(TOWNSHIP_CARDS), period, kinds, weeks)
     edges = [datetime.combine(w, datetime.min.time()) for w in weeks[1:]]
     issued = (
         select(bucket_index(CARDS.c.issued_at, [period.lo, *edges]).label("w"), CARDS.c.color)
@@ -363,12 +367,14 @@ def cards_by_week(engine: Engine, area: AreaRef, period: Period, kinds: tuple[st
 
 
 def _cards_by_week_summary(
-    engine: Engine, area: AreaRef, period: Period, kinds: tuple[str, ...], weeks: list[date]
+    engine: Engine, table: Table, where: ColumnElement[bool], period: Period, kinds: tuple[str, ...],
+    weeks: list[date],
 ) -> pd.DataFrame:
-    """cards_by_week for a city or county: the daily summary's cards issued per day, added up per week."""
-    t = DAILY.c
+    """cards_by_week from a day-keyed card count: `sum_daily` for a city or county, `sum_township_cards` for a
+    township; its cards issued per day, added up per week."""
+    t = table.c
     stmt = (select(t.day, *[func.sum(t[f"{c}_cards"]) for c in CARD_ORDER])
-            .where(day_range(DAILY, period), summary_area(DAILY, area), kind_clause(DAILY, kinds))
+            .where(day_range(table, period), where, kind_clause(table, kinds))
             .group_by(t.day))
     totals = np.zeros((len(weeks), len(CARD_ORDER)), dtype=np.int64)
     with engine.connect() as conn:

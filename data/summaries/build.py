@@ -46,6 +46,7 @@ from data.models_summary import (
     SumStageHours,
     SumStanding,
     SumTownship,
+    SumTownshipCard,
     SumTownshipRepeat,
     SumVillage,
     SumVisits,
@@ -73,7 +74,7 @@ BACKLOG_LAST_DAY_KEY = "backlog_last_day"
 LISTINGS_KEY = "listings_source"  # the newest supervision listing id the listing tables were built from
 TABLES = (SumOverdueSpan, SumStanding, SumStageHours, SumTownship, SumWeeklyNode, SumDaily, SumClosed, SumFlow,
           SumCase, SumCoverage, SumVisits, SumVisitsCounty, SumBacklogSpan, SumBacklogBoard, SumCategoryDay,
-          SumTownshipRepeat, SumRedCard, SumVillage, SumListing, SumListingLate)
+          SumTownshipRepeat, SumTownshipCard, SumRedCard, SumVillage, SumListing, SumListingLate)
 MAX_SPAN_CLASS = 16  # spans up to 2^17 days (~360 years)
 
 
@@ -101,6 +102,7 @@ def rebuild(engine: Engine, log: Callable[[str], None] | None = None,
         timed("villages", lambda: _fill_villages(conn))
         timed("categories", lambda: _fill_categories(conn))
         timed("township repeats", lambda: _fill_township_repeats(conn))
+        timed("township cards", lambda: _fill_township_cards(conn))
         facts = timed("read", lambda: cube.read_facts(conn))
         timed("monthly", lambda: _fill_monthly(conn, facts))
         timed("daily", lambda: _fill_daily(conn, facts))
@@ -157,6 +159,17 @@ def _fill_township_repeats(conn: Connection) -> None:
             .where(EVENTS.c.step == str(Step.REPEAT_VISIT)).group_by(*keys))
     conn.execute(SumTownshipRepeat.__table__.insert().from_select(
         ["township_code", "day", "kind", "county_code", "repeat_visits"], stmt))
+
+
+def _fill_township_cards(conn: Connection) -> None:
+    """sum_township_cards: the cards issued per day, township and kind, by color (the one pass over the cards;
+    the daily county counts are read back from it)."""
+    day = sql_day(conn, CARDS.c.issued_at).label("day")
+    keys = (CASES.c.township_code, day, CASES.c.kind, CASES.c.county_code)
+    colors = [func.sum(case((CARDS.c.color == str(c), 1), else_=0)) for c in CARD_ORDER]
+    stmt = select(*keys, *colors).select_from(CARDS.join(CASES, CASES.c.id == CARDS.c.case_id)).group_by(*keys)
+    conn.execute(SumTownshipCard.__table__.insert().from_select(
+        ["township_code", "day", "kind", "county_code", *[f"{c}_cards" for c in CARD_ORDER]], stmt))
 
 
 def _fill_facts(conn: Connection) -> None:
@@ -294,14 +307,13 @@ def _red_cards_by_township(conn: Connection) -> list[tuple]:
 
 def _event_counts(conn: Connection) -> list[tuple]:
     """(day, county, kind, repeat visits, blue, yellow, red cards issued, difficult cases resolved) per day,
-    from the township repeat visits (filled first), the cards and the closed difficult cases (their partial
+    from the township repeat visits and cards (filled first) and the closed difficult cases (their partial
     index)."""
     t = SumTownshipRepeat.__table__.c
     visits = select(t.day, t.county_code, t.kind, func.sum(t.repeat_visits)).group_by(t.day, t.county_code, t.kind)
-    colors = [func.sum(case((CARDS.c.color == str(c), 1), else_=0)) for c in CARD_ORDER]
-    cards = (select(sql_day(conn, CARDS.c.issued_at).label("day"), CASES.c.county_code, CASES.c.kind, *colors)
-             .select_from(CARDS.join(CASES, CASES.c.id == CARDS.c.case_id))
-             .group_by("day", CASES.c.county_code, CASES.c.kind))
+    tc = SumTownshipCard.__table__.c
+    cards = (select(tc.day, tc.county_code, tc.kind, *[func.sum(tc[f"{c}_cards"]) for c in CARD_ORDER])
+             .group_by(tc.day, tc.county_code, tc.kind))
     closed_day = sql_day(conn, CASES.c.closed_at).label("day")
     difficult = (select(closed_day, CASES.c.county_code, CASES.c.kind, func.count())
                  .where(CASES.c.closed_at.is_not(None), difficult_resolved(CASES))
