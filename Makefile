@@ -59,6 +59,8 @@ demo: $(RUNTIME_STAMP)
 	  rm -f $(DEMO_DB).tmp; \
 	  DATABASE_URL="sqlite:///$(CURDIR)/$(DEMO_DB).tmp" $(PY) -m dashboard demo; \
 	  mv $(DEMO_DB).tmp $(DEMO_DB); \
+	elif [ -z "$${DATABASE_URL:-}" ]; then \
+	  DATABASE_URL="sqlite:///$(CURDIR)/$(DEMO_DB)" $(PY) -m dashboard migrate; \
 	fi
 	$(PY) -m dashboard serve --host $(HOST) --port $(PORT)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import Engine, delete, func, select, update
+from sqlalchemy import Engine, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from data.filters import AreaRef, find_area
@@ -107,13 +107,21 @@ def list_users(engine: Engine) -> list[Account]:
         return [_account(u) for u in s.scalars(select(User).order_by(User.name))]
 
 
+# Built once: every request runs these, and building the statement cost more than running it (0.5 ms).
+_USER_WITH_SCOPE = (
+    select(User.id, User.name, User.role, User.area_code, User.disabled, User.session_version, Area.level,
+           Area.name.label("area_name"))
+    .outerjoin(Area, Area.code == User.area_code).where(User.id == bindparam("user_id")))
+_TOKEN_WITH_SCOPE = (
+    select(DisplayToken.id, DisplayToken.area_code, DisplayToken.pages, DisplayToken.label, DisplayToken.revoked_at,
+           Area.level, Area.name.label("area_name"))
+    .outerjoin(Area, Area.code == DisplayToken.area_code).where(DisplayToken.id == bindparam("token_id")))
+
+
 def user_with_scope(engine: Engine, user_id: int) -> tuple[Account, AreaRef | None] | None:
     """The account and its scope area in one statement: every request asks this, so it is one round trip."""
-    stmt = (select(User.id, User.name, User.role, User.area_code, User.disabled, User.session_version,
-                   Area.level, Area.name.label("area_name"))
-            .outerjoin(Area, Area.code == User.area_code).where(User.id == user_id))
     with engine.connect() as conn:
-        row = conn.execute(stmt).first()
+        row = conn.execute(_USER_WITH_SCOPE, {"user_id": user_id}).first()
     if row is None:
         return None
     account = Account(row.id, row.name, Role(row.role), row.area_code, row.disabled, row.session_version)
@@ -221,11 +229,8 @@ def find_token(engine: Engine, token: str) -> Token | None:
 
 def token_with_scope(engine: Engine, token_id: int) -> tuple[Token, AreaRef | None] | None:
     """The display token and its area in one statement (asked on every request a wall screen makes)."""
-    stmt = (select(DisplayToken.id, DisplayToken.area_code, DisplayToken.pages, DisplayToken.label,
-                   DisplayToken.revoked_at, Area.level, Area.name.label("area_name"))
-            .outerjoin(Area, Area.code == DisplayToken.area_code).where(DisplayToken.id == token_id))
     with engine.connect() as conn:
-        row = conn.execute(stmt).first()
+        row = conn.execute(_TOKEN_WITH_SCOPE, {"token_id": token_id}).first()
     if row is None:
         return None
     return _as_token(row), _area(row.area_code, row.level, row.area_name)

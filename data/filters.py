@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, Engine, Table, case, select, true
+from sqlalchemy import ColumnElement, Engine, Table, bindparam, case, select, true
 
 from data.models import Area
 from data.vocab import RESOLVED_OUTCOMES, Kind, Level
@@ -109,6 +109,10 @@ def parse_date(text: str) -> date:
         raise ValueError(f"日期格式错误: {text!r}（应为 YYYY-MM-DD）") from exc
 
 
+# Built once: most requests look an area up (their view's), and building the statement costs more than running it.
+_AREA_BY_CODE = select(Area.code, Area.level, Area.name).where(Area.code == bindparam("code"))
+
+
 def find_area(engine: Engine, code: str) -> AreaRef | None:
     """Look an area up by any accepted code form; None when it does not exist or the code is malformed."""
     try:
@@ -116,7 +120,7 @@ def find_area(engine: Engine, code: str) -> AreaRef | None:
     except ValueError:
         return None
     with engine.connect() as conn:
-        row = conn.execute(select(Area.code, Area.level, Area.name).where(Area.code == full)).first()
+        row = conn.execute(_AREA_BY_CODE, {"code": full}).first()
     return AreaRef(row.code, Level(row.level), row.name) if row else None
 
 
