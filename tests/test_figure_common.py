@@ -10,7 +10,7 @@ import plotly.io as pio
 import pytest
 
 from dashboard.theme import DARK_TEMPLATE, LIGHT_TEMPLATE, register_templates
-from layouts.figures.common import STRICT_ENV, check_figure, figure
+from layouts.figures.common import STRICT_ENV, check_figure, figure, trace
 
 
 @pytest.fixture(autouse=True)
@@ -50,3 +50,13 @@ def test_check_figure_fails_when_validation_would_change_the_json() -> None:
     with pytest.raises(ValueError, match="changes under"):
         check_figure(by_name)
     check_figure(figure([{"type": "scatter", "x": [1, 2], "y": [3, 4]}], {"title": {"text": "标题"}}))
+
+
+def test_traces_are_built_unvalidated_and_checked_with_their_figure() -> None:
+    """`trace` skips validation (a bad property passes it), so the figure's strict check is what catches it."""
+    bar = trace(go.Bar, x=[1], y=[2], colour="red")
+    assert isinstance(bar, go.Bar)
+    with pytest.raises(ValueError, match="colour"):
+        figure([bar], {})
+    check_figure(figure([trace(go.Scatter, x=[1, 2], y=[3, 4], mode="lines")], {}))
+

@@ -30,7 +30,7 @@ from data.vocab import (
     BacklogOrigin,
     Kind,
 )
-from layouts.figures.common import compact_layout, empty_figure, figure
+from layouts.figures.common import compact_layout, empty_figure, figure, trace
 
 LEVEL_COLORS = {str(WarningLevel.GENERAL): ACCENT, str(WarningLevel.MAJOR): WARN, str(WarningLevel.CRITICAL): BAD}
 EVIDENCE_LABELS = {"count": "触发件数", "baseline": "基线各周件数", "median": "基线中位数", "mad": "绝对中位差",
@@ -67,7 +67,7 @@ def week_figure(frame: pd.DataFrame) -> go.Figure:
     if frame.empty or int(frame[list(LEVELS)].to_numpy().sum()) == 0:
         return empty_figure("所选时段内没有预警")
     weeks = pd.to_datetime(frame["week"])
-    bars = [go.Bar(x=weeks, y=frame[lv], name=level_name(lv), marker={"color": LEVEL_COLORS[lv]},
+    bars = [trace(go.Bar, x=weeks, y=frame[lv], name=level_name(lv), marker={"color": LEVEL_COLORS[lv]},
                    hovertemplate="%{x|%Y年%-m月%-d日}起一周 · " + level_name(lv) + " %{y} 条<extra></extra>")
             for lv in LEVELS]
     return figure(bars, _compact(barmode="stack", bargap=0.15, xaxis={"tickformat": "%Y年%-m月"},
@@ -80,10 +80,10 @@ def rule_figure(frame: pd.DataFrame) -> go.Figure:
         return empty_figure("所选时段内没有预警")
     rows = frame.iloc[::-1]
     names = [rule_name(r) for r in rows["rule"]]
-    raised = go.Bar(y=names, x=rows["raised"], orientation="h", name="期内发布", marker={"color": ACCENT},
+    raised = trace(go.Bar, y=names, x=rows["raised"], orientation="h", name="期内发布", marker={"color": ACCENT},
                     text=[count_full(v) for v in rows["raised"]], textposition="outside", cliponaxis=False,
                     hovertemplate="%{y}<br>期内发布 %{x} 条<extra></extra>")
-    still_open = go.Bar(y=names, x=rows["open"], orientation="h", name="尚未办结", marker={"color": WARN},
+    still_open = trace(go.Bar, y=names, x=rows["open"], orientation="h", name="尚未办结", marker={"color": WARN},
                         hovertemplate="%{y}<br>尚未办结 %{x} 条<extra></extra>")
     return figure([raised, still_open], _compact(
         left=110, barmode="overlay",
@@ -115,7 +115,7 @@ def key_dates_figure(review: KeyDateReview) -> go.Figure:
         return empty_figure("所选时段内没有重大节点")
     days = review.days
     labels = [f"{d.month}月{d.day}日" for d in days["day"]]
-    bars = [go.Bar(x=labels, y=days[lv], name=level_name(lv), marker={"color": LEVEL_COLORS[lv]},
+    bars = [trace(go.Bar, x=labels, y=days[lv], name=level_name(lv), marker={"color": LEVEL_COLORS[lv]},
                    hovertemplate="%{x} · " + level_name(lv) + " %{y} 条<extra></extra>") for lv in LEVELS]
     yaxis = {"tickformat": ",d", "rangemode": "tozero"}
     if int(days[list(LEVELS)].to_numpy().sum()) < 8:  # a few warnings: whole-number ticks only

@@ -28,7 +28,7 @@ from data.vocab import (
     Status,
     Step,
 )
-from layouts.figures.common import CHART_FONT, compact_layout, empty_figure, figure, two_panels
+from layouts.figures.common import CHART_FONT, compact_layout, empty_figure, figure, trace, two_panels
 
 COLOR_NAMES = {c: BACKLOG_COLOR_LABELS[BacklogColor(c)] for c in COLORS}
 ORIGIN_NAMES = {o: BACKLOG_ORIGIN_LABELS[BacklogOrigin(o)] for o in ORIGINS}
@@ -85,7 +85,7 @@ def origin_figure(frame: pd.DataFrame) -> go.Figure:
         panels[measure] = []
         for c in COLORS:
             part = frame[frame["color"] == c].set_index("origin").reindex(ORIGINS)
-            panels[measure].append(go.Bar(
+            panels[measure].append(trace(go.Bar,
                 x=names, y=part[measure], name=COLOR_NAMES[c], marker={"color": FILL[c]}, legendgroup=c,
                 showlegend=measure == "on_board", customdata=[c] * len(names),
                 hovertemplate="%{x} · " + COLOR_NAMES[c] + "<br>%{y:,} 件<extra></extra>"))
@@ -104,10 +104,10 @@ def area_figure(frame: pd.DataFrame, child_label: str) -> go.Figure:
     if int(frame[["on_board", "resolved"]].to_numpy().sum()) == 0:
         return empty_figure("所选区域和时段内没有信访积案")
     rows = frame.head(15).iloc[::-1]
-    board = [go.Bar(y=rows["name"], x=rows[c], orientation="h", name=COLOR_NAMES[c], marker={"color": FILL[c]},
+    board = [trace(go.Bar, y=rows["name"], x=rows[c], orientation="h", name=COLOR_NAMES[c], marker={"color": FILL[c]},
                     customdata=rows["code"], hovertemplate="%{y} · " + COLOR_NAMES[c] + " %{x:,} 件<extra></extra>")
              for c in COLORS]
-    resolved = go.Bar(y=rows["name"], x=rows["resolved"], orientation="h", name="期内化解", marker={"color": ACCENT},
+    resolved = trace(go.Bar, y=rows["name"], x=rows["resolved"], orientation="h", name="期内化解", marker={"color": ACCENT},
                       customdata=rows["code"], text=[count_full(v) for v in rows["resolved"]],
                       textposition="outside", cliponaxis=False,
                       hovertemplate="%{y}<br>期内化解 %{x:,} 件<extra></extra>")
@@ -129,7 +129,7 @@ def assessment_figure(frame: pd.DataFrame) -> go.Figure:
     small = rows["cases"] < SMALL_SAMPLE_MIN
     labels = [f"{n} · {SMALL_FLAG}" if s else n for n, s in zip(rows["name"], small, strict=True)]
     custom = [[_rate(r, "red"), _rate(r, "yellow"), _rate(r, "green"), int(r["cases"])] for _, r in rows.iterrows()]
-    bar = go.Bar(
+    bar = trace(go.Bar,
         y=labels, x=rows["weighted_rate"], orientation="h",
         marker={"color": [SMALL_SAMPLE if s else ACCENT for s in small]},
         text=[percent(v, 1) for v in rows["weighted_rate"]], textposition="outside", cliponaxis=False,
@@ -152,7 +152,7 @@ def resolved_figure(frame: pd.DataFrame) -> go.Figure:
         return empty_figure("所选时段内没有化解的信访积案")
     months = pd.to_datetime(frame["month"])
     # a month's bar sits under its label, in the middle of the month (see `month_axis_layout`)
-    bars = [go.Bar(x=months, y=frame[c], name=COLOR_NAMES[c], marker={"color": FILL[c]}, xperiod="M1",
+    bars = [trace(go.Bar, x=months, y=frame[c], name=COLOR_NAMES[c], marker={"color": FILL[c]}, xperiod="M1",
                    xperiodalignment="middle",
                    hovertemplate="%{x|%Y年%-m月} · " + COLOR_NAMES[c] + " %{y:,} 件<extra></extra>") for c in COLORS]
     years = frame.assign(year=[m.year for m in frame["month"]]).groupby("year")["total"].sum()
@@ -183,7 +183,7 @@ def _trend_traces(frame: pd.DataFrame) -> list[go.Scatter]:
     """The stacked areas of the board's colors at each month's end (green at the bottom, red on top)."""
     ends = pd.to_datetime(frame["at"]) - pd.Timedelta(seconds=1)  # the last instant of each month
     x = ends.dt.to_period("M").dt.start_time  # plotted at the month, labelled "…月末"
-    return [go.Scatter(x=x, y=frame[c], name=COLOR_NAMES[c], stackgroup="board", mode="lines",
+    return [trace(go.Scatter, x=x, y=frame[c], name=COLOR_NAMES[c], stackgroup="board", mode="lines",
                        line={"color": FILL[c], "width": 1.5}, fillcolor=FILL[c],
                        hovertemplate="%{x|%Y年%-m月}末 · " + COLOR_NAMES[c] + " %{y:,} 件<extra></extra>")
             for c in reversed(COLORS)]
@@ -338,9 +338,9 @@ def screen_board_figure(frame: pd.DataFrame) -> go.Figure:
     if frame.empty or int(frame["on_board"].sum()) == 0:
         return empty_figure("时段末没有在办的信访积案")
     rows = frame.head(10).iloc[::-1]
-    bars = [go.Bar(y=rows["name"], x=rows[c], orientation="h", name=COLOR_NAMES[c], marker={"color": FILL[c]},
+    bars = [trace(go.Bar, y=rows["name"], x=rows[c], orientation="h", name=COLOR_NAMES[c], marker={"color": FILL[c]},
                    hovertemplate="%{y} · " + COLOR_NAMES[c] + " %{x} 件<extra></extra>") for c in COLORS]
-    totals = go.Scatter(y=rows["name"], x=rows["on_board"], mode="text", text=[count_full(v) for v in rows["on_board"]],
+    totals = trace(go.Scatter, y=rows["name"], x=rows["on_board"], mode="text", text=[count_full(v) for v in rows["on_board"]],
                         textposition="middle right", showlegend=False, hoverinfo="skip",
                         textfont={"size": SCREEN_FONT, "color": TEXT}, cliponaxis=False)
     layout = {"barmode": "stack", **screen_layout(),

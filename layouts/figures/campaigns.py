@@ -15,7 +15,7 @@ from dashboard.formatting import count_full
 from dashboard.theme import ACCENT, GOOD, MUTED, SMALL_SAMPLE, TEXT, WARN
 from data.models_strategy import TARGET_METRIC_LABELS, TargetMetric
 from data.queries.campaigns import PHASE_LABELS
-from layouts.figures.common import empty_figure, figure, two_panels, vline
+from layouts.figures.common import empty_figure, figure, trace, two_panels, vline
 
 PHASE_COLORS = {"before": SMALL_SAMPLE, "during": ACCENT, "after": "#5b8fb9"}
 PROGRESS_CAP = 150.0  # bars stop here so one overshoot does not squash the others
@@ -47,7 +47,7 @@ def targets_figure(targets: pd.DataFrame) -> go.Figure:
     rows = targets.to_dict("records")
     progress = [0.0 if math.isnan(r["progress"]) else min(r["progress"], PROGRESS_CAP) for r in rows]
     colors = [MUTED if math.isnan(r["progress"]) else GOOD if r["met"] else WARN for r in rows]
-    bar = go.Bar(
+    bar = trace(go.Bar,
         y=[r["label"] for r in rows], x=progress, orientation="h", marker={"color": colors},
         text=[target_text(r) for r in rows], textposition="outside", cliponaxis=False,
         textfont={"size": 14, "color": TEXT},
@@ -72,10 +72,10 @@ def timeline_figure(timeline: pd.DataFrame, start: date, end: date) -> go.Figure
         part = timeline[timeline["phase"] == phase]
         if part.empty:
             continue
-        traces.append(go.Bar(x=part["month"], y=part["found"], name=f"排查发现（{PHASE_LABELS[phase]}）",
+        traces.append(trace(go.Bar, x=part["month"], y=part["found"], name=f"排查发现（{PHASE_LABELS[phase]}）",
                              marker={"color": PHASE_COLORS[phase]}, xperiod="M1", xperiodalignment="middle",
                              hovertemplate="%{x|%Y年%-m月}<br>排查发现 %{y:,} 件<extra></extra>"))
-    traces.append(go.Scatter(x=timeline["month"], y=timeline["resolved"], name="化解办结", mode="lines+markers",
+    traces.append(trace(go.Scatter, x=timeline["month"], y=timeline["resolved"], name="化解办结", mode="lines+markers",
                              line={"color": GOOD, "width": 2.5}, xperiod="M1", xperiodalignment="middle",
                              hovertemplate="%{x|%Y年%-m月}<br>化解办结 %{y:,} 件<extra></extra>"))
     # The campaign window shaded over the plot's full height and named at its top left, as add_vrect drew it.
@@ -96,12 +96,12 @@ def before_after_figure(phases: pd.DataFrame) -> go.Figure:
         return empty_figure("没有可比较的时段")
     labels = [f"{r.label}<br>{r.start:%Y.%-m.%-d}–{r.end:%Y.%-m.%-d}" for r in phases.itertuples()]
     colors = [PHASE_COLORS[p] for p in phases["phase"]]
-    found = go.Bar(x=labels, y=phases["found_per_30"], marker={"color": colors}, name="每30天发现",
+    found = trace(go.Bar, x=labels, y=phases["found_per_30"], marker={"color": colors}, name="每30天发现",
                    text=[f"{v:.1f}" for v in phases["found_per_30"]], textposition="outside",
                    textfont={"color": TEXT}, customdata=phases[["found", "days"]].to_numpy(),
                    hovertemplate="%{x}<br>每30天 %{y:.1f} 件（共 %{customdata[0]:,} 件 / %{customdata[1]} 天）"
                                  "<extra></extra>")
-    rate = go.Bar(x=labels, y=phases["rate"], marker={"color": colors}, name="化解率",
+    rate = trace(go.Bar, x=labels, y=phases["rate"], marker={"color": colors}, name="化解率",
                   text=[f"{v:.1f}%" if not math.isnan(v) else "无办结" for v in phases["rate"]],
                   textposition="outside", textfont={"color": TEXT}, customdata=phases[["resolved", "closed"]].to_numpy(),
                   hovertemplate="%{x}<br>化解率 %{y:.2f}%（%{customdata[0]:,} / %{customdata[1]:,}）<extra></extra>")

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 import os
+from typing import Any, TypeVar
 
 import plotly.graph_objects as go
+from plotly.basedatatypes import BaseTraceType
 
 from dashboard.theme import MUTED, template
 
 CHART_FONT = 15  # the pages' charts (the wall screens use larger type)
 # Set to "1" (the test suite does) to have every figure also checked by Plotly's validation: see `figure`.
 STRICT_ENV = "DASHBOARD_STRICT_FIGURES"
+T = TypeVar("T", bound=BaseTraceType)
 
 
 def base_figure(title: str | None = None, light: bool = False) -> go.Figure:
@@ -37,6 +40,14 @@ def figure(traces: list, layout: dict, light: bool = False) -> go.Figure:
     if os.environ.get(STRICT_ENV) == "1":
         check_figure(fig)
     return fig
+
+
+def trace(kind: type[T], **props: Any) -> T:
+    """A trace built without Plotly's validation, which costs about 0.9 ms a trace (a chart's lines, bars).
+
+    `figure` validates the whole figure, traces included, when STRICT_ENV is set (the test suite).
+    """
+    return kind(**props, _validate=False)
 
 
 def check_figure(fig: go.Figure) -> None:

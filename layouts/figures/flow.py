@@ -22,7 +22,7 @@ from data.vocab import (
     STATUS_LABELS,
     Status,
 )
-from layouts.figures.common import empty_figure, figure
+from layouts.figures.common import empty_figure, figure, trace
 
 # One color per column of the diagram, so a node's family reads at a glance.
 FAMILY_COLORS: dict[NodeFamily, str] = {
@@ -130,7 +130,7 @@ def _sankey_trace(nodes: list[tuple[NodeFamily, str, int]], selected: NodeFilter
     chosen = selected.key if selected else None
     node_colors = [FAMILY_COLORS[f] if chosen in (None, k) else _rgba(FAMILY_COLORS[f], 0.45)
                    for (f, _c, _n), k in zip(nodes, keys, strict=True)]
-    return go.Sankey(
+    return trace(go.Sankey,
         arrangement="fixed",
         node={
             "label": [f"{node_label(f, c)} {count_full(n)}" for f, c, n in nodes],
@@ -170,7 +170,7 @@ def stage_times_figure(stages: pd.DataFrame) -> go.Figure:
     if shown.empty:
         return empty_figure()
     labels = [STAGE_LABELS[s] for s in shown["stage"]]
-    bars = [go.Bar(
+    bars = [trace(go.Bar,
         y=labels, x=shown[column], name=name, orientation="h", marker={"color": color},
         text=[duration_text(h) for h in shown[column]], textposition="outside", cliponaxis=False,
         customdata=shown["cases"], textfont={"size": 14, "color": TEXT},
@@ -192,7 +192,7 @@ def escalation_figure(steps: pd.DataFrame) -> go.Figure:
     labels = [f"{HANDLING_LABELS[a]}→{HANDLING_LABELS[b]}" for a, b in zip(steps["from_level"], steps["to_level"],
                                                                          strict=True)]
     text = [f"{count_full(n)}件 · {_pct(s)}" for n, s in zip(steps["escalated"], steps["share"], strict=True)]
-    bar = go.Bar(
+    bar = trace(go.Bar,
         y=labels, x=steps["escalated"], orientation="h", marker={"color": FAMILY_COLORS[NodeFamily.FINAL]},
         text=text, textposition="outside", cliponaxis=False, textfont={"size": 14, "color": TEXT},
         customdata=list(zip(steps["reached"], steps["rate"], strict=True)),
@@ -218,7 +218,7 @@ def modes_figure(modes: pd.DataFrame) -> go.Figure:
     """Intake by handling mode (from `handling_modes`) as a ring, shares from the query."""
     if int(modes["cases"].sum()) == 0:
         return empty_figure()
-    ring = go.Pie(
+    ring = trace(go.Pie,
         labels=[MODE_LABELS[m] for m in modes["mode"]],  # type: ignore[index]
         values=modes["cases"], hole=0.55, sort=False, direction="clockwise",
         marker={"colors": [ACCENT, GOOD, "#9254de", FAMILY_COLORS[NodeFamily.FINAL]]},
@@ -244,14 +244,14 @@ def weekly_figure(weeks: pd.DataFrame) -> go.Figure:
     lines = []
     for column, name, color in (("intake", "受理", ACCENT), ("closed", "办结", GOOD)):
         hover = "%{x|%Y年%-m月%-d日}起一周<br>" + name + " %{y:,} 件%{customdata}<extra></extra>"
-        lines.append(go.Scatter(
+        lines.append(trace(go.Scatter,
             x=weeks["week"], y=weeks[column].where(full), name=name, legendgroup=column, mode="lines+markers",
             line={"color": color, "width": 2.5}, marker={"size": 5}, customdata=[""] * len(weeks),
             hovertemplate=hover, connectgaps=False,
         ))
         part = weeks[~full]
         if not part.empty:
-            lines.append(go.Scatter(
+            lines.append(trace(go.Scatter,
                 x=part["week"], y=part[column], name=f"{name}（不足一周）", legendgroup=column, showlegend=False,
                 mode="markers", marker={"size": 9, "symbol": "circle-open", "color": color, "line": {"width": 2}},
                 customdata=[f"（仅含时段内{d}天）" for d in part["days"]], hovertemplate=hover,

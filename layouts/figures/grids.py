@@ -15,7 +15,7 @@ from dashboard.theme import ACCENT, BAD, GOOD, MUTED, SMALL_SAMPLE, WARN
 from data.models_ops import KEY_GROUP_LABELS, VISIT_MODE_LABELS, KeyGroup, VisitMode
 from data.rules import SMALL_SAMPLE_MIN
 from layouts.figures.backlog import month_axis_layout, screen_layout, screen_style
-from layouts.figures.common import compact_layout, empty_figure, figure
+from layouts.figures.common import compact_layout, empty_figure, figure, trace
 
 MODE_COLORS = {VisitMode.ROUTINE: ACCENT, VisitMode.BUILDING_SWEEP: "#9254de", VisitMode.DOOR_KNOCK: "#ff7a45"}
 SMALL_FLAG = "样本少"
@@ -61,7 +61,7 @@ def _coverage(rows: pd.DataFrame, child_label: str, limit: int, **style) -> tupl
     rows = rows.sort_values(["coverage", "code"], ascending=[True, True]).head(limit).iloc[::-1]
     labels = [f"{n} · {SMALL_FLAG}" if d < SMALL_SAMPLE_MIN else n for n, d in zip(rows["name"], rows["due"],
                                                                                   strict=True)]
-    bar = go.Bar(y=labels, x=rows["coverage"], orientation="h",
+    bar = trace(go.Bar, y=labels, x=rows["coverage"], orientation="h",
                  marker={"color": [coverage_color(r, d) for r, d in zip(rows["coverage"], rows["due"], strict=True)]},
                  text=[f"{percent(r, 1)}（{count_full(o)}/{count_full(d)}）" for r, o, d in
                        zip(rows["coverage"], rows["on_time"], rows["due"], strict=True)],
@@ -83,9 +83,9 @@ def groups_figure(frame: pd.DataFrame) -> go.Figure:
 def _groups(frame: pd.DataFrame) -> tuple[list[go.Bar], dict]:
     """The bars and the layout of `groups_figure` (frame with someone due)."""
     names = [KEY_GROUP_LABELS[KeyGroup(g)] for g in frame["group"]]
-    on_time = go.Bar(x=names, y=frame["on_time"], name="按期走访", marker={"color": GOOD},
+    on_time = trace(go.Bar, x=names, y=frame["on_time"], name="按期走访", marker={"color": GOOD},
                      hovertemplate="%{x}<br>按期走访 %{y:,} 人<extra></extra>")
-    overdue = go.Bar(x=names, y=frame["overdue"], name="逾期未走访", marker={"color": BAD},
+    overdue = trace(go.Bar, x=names, y=frame["overdue"], name="逾期未走访", marker={"color": BAD},
                      text=[f"{percent(c, 1)} · 每{d}天" for c, d in zip(frame["coverage"], frame["days"], strict=True)],
                      textposition="outside", cliponaxis=False,
                      hovertemplate="%{x}<br>逾期未走访 %{y:,} 人<extra></extra>")
@@ -98,7 +98,7 @@ def visits_figure(frame: pd.DataFrame) -> go.Figure:
     if int(frame["total"].sum()) == 0:
         return empty_figure("所选时段内没有走访记录")
     months = pd.to_datetime(frame["month"])
-    bars = [go.Bar(x=months, y=frame[str(mode)], name=VISIT_MODE_LABELS[mode], marker={"color": MODE_COLORS[mode]},
+    bars = [trace(go.Bar, x=months, y=frame[str(mode)], name=VISIT_MODE_LABELS[mode], marker={"color": MODE_COLORS[mode]},
                    xperiod="M1", xperiodalignment="middle",  # under its month's label, as `month_axis` put it
                    hovertemplate="%{x|%Y年%-m月} · " + VISIT_MODE_LABELS[mode] + " %{y:,} 次<extra></extra>")
             for mode in VisitMode]

@@ -16,7 +16,7 @@ from dashboard.formatting import count_full
 from dashboard.theme import ACCENT, GOOD, MUTED, TEXT, WARN
 from data.indicator_import import parse_period
 from data.models_strategy import CASE_METRIC_LABELS, DIRECTION_LABELS, CaseMetric, Direction
-from layouts.figures.common import empty_figure, figure
+from layouts.figures.common import empty_figure, figure, trace
 
 DEMO_LABEL, PUBLISHED_LABEL = "演示数据", "公开数据"
 RANK_COLORS = ("#2ec7ff", "#faad14", "#36cfc9", "#9254de", "#ff7a45")
@@ -53,7 +53,7 @@ def series_figure(series: pd.DataFrame) -> go.Figure:
     unit, name = series["unit"].iloc[0], series["name"].iloc[0]
     labels = [period_label(k) for k in series["period_key"]]
     demo = series["is_demo"].astype(bool).tolist()
-    traces = [go.Scatter(
+    traces = [trace(go.Scatter,
         x=labels, y=series["value"], name=name, mode="lines+markers+text", line={"color": ACCENT, "width": 3},
         marker={"size": 12, "color": [ACCENT if not d else "rgba(0,0,0,0)" for d in demo],
                 "line": {"color": ACCENT, "width": 2}},
@@ -65,7 +65,7 @@ def series_figure(series: pd.DataFrame) -> go.Figure:
                       "<extra></extra>",
     )]
     if series["target"].notna().any():
-        traces.append(go.Scatter(x=labels, y=series["target"], name="目标值", mode="lines",
+        traces.append(trace(go.Scatter, x=labels, y=series["target"], name="目标值", mode="lines",
                                  line={"color": WARN, "width": 2, "dash": "dash"},
                                  hovertemplate="%{x}<br>目标值 %{y}<extra></extra>"))
     direction = DIRECTION_LABELS[Direction(series["direction"].iloc[0])]
@@ -94,7 +94,7 @@ def rank_figure(ranks: pd.DataFrame) -> go.Figure:
         demo = part["rank_is_demo"].astype(bool).tolist()
         texts = [rank_text(r, t, g) for r, t, g in zip(part["province_rank"], part["rank_total"], part["rank_group"],
                                                         strict=True)]
-        lines.append(go.Scatter(
+        lines.append(trace(go.Scatter,
             x=[period_middle(k) for k in part["period_key"]], y=part["province_rank"], name=part["name"].iloc[0],
             mode="lines+markers+text", line={"color": color, "width": 2.5},
             marker={"size": 12, "color": [color if not d else "rgba(0,0,0,0)" for d in demo],
@@ -126,7 +126,7 @@ def survey_figure(frame: pd.DataFrame) -> go.Figure:
         return empty_figure("所选时段没有可与案件数据对照的调查结果")
     labels = [f"{n}<br>{period_label(k)}" for n, k in zip(frame["name"], frame["period_key"], strict=True)]
     demo = frame["is_demo"].astype(bool).tolist()
-    surveyed = go.Bar(
+    surveyed = trace(go.Bar,
         x=labels, y=frame["surveyed"], name="调查结果", marker={"color": ACCENT, "pattern": {
             "shape": ["/" if d else "" for d in demo], "fgcolor": "#0c1a2e", "fillmode": "overlay"}},
         text=[f"{v:.2f}%" for v in frame["surveyed"]], textposition="outside",
@@ -134,7 +134,7 @@ def survey_figure(frame: pd.DataFrame) -> go.Figure:
                     zip(demo, frame["tier"].fillna(""), strict=True)],
         hovertemplate="%{x}<br>调查结果 %{y:.2f}%（%{customdata[0]}）%{customdata[1]}<extra></extra>",
     )
-    cases = go.Bar(
+    cases = trace(go.Bar,
         x=labels, y=frame["case_rate"], name="案件数据测算", marker={"color": GOOD},
         text=[f"{v:.2f}%" if not math.isnan(v) else "无办结" for v in frame["case_rate"]], textposition="outside",
         customdata=[[CASE_METRIC_LABELS[CaseMetric(m)], count_full(s), count_full(c)] for m, s, c in

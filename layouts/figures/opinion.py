@@ -21,7 +21,7 @@ from data.models_strategy import (
     Sentiment,
 )
 from data.queries.base import Grain
-from layouts.figures.common import empty_figure, figure
+from layouts.figures.common import empty_figure, figure, trace
 
 TONE_COLORS = {Sentiment.NEGATIVE: BAD, Sentiment.NEUTRAL: "#5b6b82", Sentiment.POSITIVE: GOOD}
 PLATFORM_LABELS = {"wechat": "微信", "weibo": "微博", "video": "短视频"}
@@ -49,11 +49,11 @@ def volume_figure(frame: pd.DataFrame, grain: Grain) -> go.Figure:
     """
     if frame.empty or int(frame["volume"].sum()) == 0:
         return empty_figure("所选条件下没有舆情信息")
-    bars = [go.Bar(x=frame["bucket"], y=frame[str(tone)], name=SENTIMENT_LABELS[tone],
+    bars = [trace(go.Bar, x=frame["bucket"], y=frame[str(tone)], name=SENTIMENT_LABELS[tone],
                    marker={"color": TONE_COLORS[tone]}, **PERIOD[grain],
                    hovertemplate=BUCKET_HOVER[grain] + "<br>" + SENTIMENT_LABELS[tone] + " %{y:,} 条<extra></extra>",
                    xaxis="x", yaxis="y") for tone in SENTIMENT_ORDER]
-    share = go.Scatter(x=frame["bucket"], y=frame["negative_share"], name="负面占比", mode="lines+markers",
+    share = trace(go.Scatter, x=frame["bucket"], y=frame["negative_share"], name="负面占比", mode="lines+markers",
                        line={"color": WARN, "width": 2.5}, marker={"size": 6}, **PERIOD[grain],
                        hovertemplate=BUCKET_HOVER[grain] + "<br>负面占比 %{y:.1f}%<extra></extra>",
                        xaxis="x", yaxis="y2")
@@ -74,14 +74,14 @@ def vs_cases_figure(frame: pd.DataFrame, grain: Grain) -> go.Figure:
     """
     if frame.empty:
         return empty_figure("所选条件下没有数据")
-    top = [go.Scatter(x=frame["bucket"], y=frame["volume"], name="舆情总量", mode="lines",
+    top = [trace(go.Scatter, x=frame["bucket"], y=frame["volume"], name="舆情总量", mode="lines",
                       line={"color": ACCENT, "width": 2.5}, fill="tozeroy", fillcolor="rgba(46,199,255,0.15)",
                       **PERIOD[grain], hovertemplate=BUCKET_HOVER[grain] + "<br>舆情 %{y:,} 条<extra></extra>",
                       xaxis="x", yaxis="y"),
-           go.Scatter(x=frame["bucket"], y=frame["negative"], name="负面舆情", mode="lines",
+           trace(go.Scatter, x=frame["bucket"], y=frame["negative"], name="负面舆情", mode="lines",
                       line={"color": BAD, "width": 2}, **PERIOD[grain],
                       hovertemplate=BUCKET_HOVER[grain] + "<br>负面 %{y:,} 条<extra></extra>", xaxis="x", yaxis="y")]
-    bottom = go.Bar(x=frame["bucket"], y=frame["intake"], name="案件受理", marker={"color": MUTED}, **PERIOD[grain],
+    bottom = trace(go.Bar, x=frame["bucket"], y=frame["intake"], name="案件受理", marker={"color": MUTED}, **PERIOD[grain],
                     hovertemplate=BUCKET_HOVER[grain] + "<br>受理 %{y:,} 件<extra></extra>", xaxis="x2", yaxis="y2")
     split = (1 - VS_GAP) / 2
     titles = [{"text": text, "x": 0, "xanchor": "left", "xref": "paper", "y": y, "yanchor": "bottom", "yref": "paper",
@@ -108,7 +108,7 @@ def topics_figure(topics: pd.DataFrame) -> go.Figure:
         return empty_figure("所选条件下没有热点话题")
     top = topics.head(10)
     growth = ["" if math.isnan(g) else f" · 环比{g:+.0f}%" for g in top["growth"]]
-    bar = go.Bar(
+    bar = trace(go.Bar,
         y=top["label"], x=top["volume"], orientation="h",
         marker={"color": top["negative_share"], "colorscale": SHARE_SCALE, "cmin": 0, "cmax": 100},
         text=[f"{count_full(v)} 条 · 负面{_share_text(s)}{g}" for v, s, g in
@@ -127,7 +127,7 @@ def areas_figure(areas: pd.DataFrame) -> go.Figure:
     if areas.empty:
         return empty_figure("所选条件下没有舆情信息")
     top = areas.head(12)
-    bar = go.Bar(
+    bar = trace(go.Bar,
         y=top["name"], x=top["volume"], orientation="h",
         marker={"color": top["negative_share"], "colorscale": SHARE_SCALE, "cmin": 0, "cmax": 100},
         text=[f"{count_full(v)} · 负面{_share_text(s)}" for v, s in zip(top["volume"], top["negative_share"],
@@ -153,7 +153,7 @@ def sources_figure(sources: pd.DataFrame) -> go.Figure:
     if sources.empty:
         return empty_figure("所选条件下没有舆情信息")
     labels = [MEDIA_SOURCE_LABELS.get(MediaSource(s), s) for s in sources["source"]]
-    bars = [go.Bar(y=labels, x=sources[str(tone)], orientation="h", name=SENTIMENT_LABELS[tone],
+    bars = [trace(go.Bar, y=labels, x=sources[str(tone)], orientation="h", name=SENTIMENT_LABELS[tone],
                    marker={"color": TONE_COLORS[tone]},
                    hovertemplate="%{y}<br>" + SENTIMENT_LABELS[tone] + " %{x:,} 条<extra></extra>")
             for tone in SENTIMENT_ORDER]
@@ -168,7 +168,7 @@ def accounts_figure(accounts: pd.DataFrame) -> go.Figure:
     bars = []
     for platform, label in PLATFORM_LABELS.items():
         part = accounts[accounts["platform"] == platform].set_index("unit").reindex(units)
-        bars.append(go.Bar(y=units, x=part["articles"].fillna(0), orientation="h", name=label,
+        bars.append(trace(go.Bar, y=units, x=part["articles"].fillna(0), orientation="h", name=label,
                            marker={"color": PLATFORM_COLORS[platform]},
                            hovertemplate="%{y}<br>" + label + " %{x:,} 篇<extra></extra>"))
     return figure(bars, _stacked_layout("发文篇数", left=90))

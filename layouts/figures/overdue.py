@@ -25,7 +25,7 @@ from data.vocab import (
     Kind,
     Step,
 )
-from layouts.figures.common import empty_figure, figure
+from layouts.figures.common import empty_figure, figure, trace
 
 NO_OVERDUE = "时段末没有逾期案件"
 AGING_COLORS = ("#fadb14", WARN, "#fa8c16", "#ff7a45", BAD)
@@ -57,7 +57,7 @@ def overdue_by_area_figure(df: pd.DataFrame, child_label: str) -> go.Figure:
     """Bars of overdue cases per child area (frame: code, name, overdue); customdata carries the full code."""
     if df.empty or int(df["overdue"].sum()) == 0:
         return empty_figure(NO_OVERDUE)
-    bar = go.Bar(
+    bar = trace(go.Bar,
         x=df["name"], y=df["overdue"], customdata=df["code"], text=df["overdue"], textposition="outside",
         marker={"color": ACCENT}, name="逾期案件", cliponaxis=False,
         hovertemplate=f"%{{x}}<br>逾期在办 %{{y}} 件<extra>{child_label}</extra>",
@@ -70,7 +70,7 @@ def overdue_by_unit_figure(df: pd.DataFrame) -> go.Figure:
     if df.empty:
         return empty_figure(NO_OVERDUE)
     rows = df.iloc[::-1]
-    bar = go.Bar(
+    bar = trace(go.Bar,
         x=rows["overdue"], y=rows["unit"], orientation="h", text=rows["overdue"], textposition="outside",
         textfont={"size": 14}, constraintext="none", marker={"color": WARN}, cliponaxis=False,
         hovertemplate="%{y}<br>逾期在办 %{x} 件<extra></extra>",
@@ -83,7 +83,7 @@ def aging_figure(df: pd.DataFrame) -> go.Figure:
     """Overdue cases by days past due (frame: bucket, overdue), warmer colors for longer delays."""
     if df.empty or int(df["overdue"].sum()) == 0:
         return empty_figure(NO_OVERDUE)
-    bar = go.Bar(
+    bar = trace(go.Bar,
         x=df["bucket"], y=df["overdue"], text=df["overdue"], textposition="outside", cliponaxis=False,
         marker={"color": list(AGING_COLORS[: len(df)])}, hovertemplate="逾期%{x}<br>%{y} 件<extra></extra>",
     )
@@ -96,7 +96,7 @@ def cards_by_area_figure(df: pd.DataFrame, child_label: str) -> go.Figure:
     if df.empty or int(df[colors].to_numpy().sum()) == 0:
         return empty_figure("时段末在办案件中没有督办牌")
     bars = [
-        go.Bar(
+        trace(go.Bar,
             x=df["name"], y=df[str(color)], name=CARD_LABELS[color], marker={"color": CARD_COLORS[color]},
             customdata=df["code"], hovertemplate=f"%{{x}}<br>{CARD_LABELS[color]} %{{y}} 件<extra>{child_label}</extra>",
         )
@@ -112,7 +112,7 @@ def cards_trend_figure(df: pd.DataFrame) -> go.Figure:
         return empty_figure("时段内没有发放督办牌")
     weeks = pd.to_datetime(df["week"])
     lines = [
-        go.Scatter(
+        trace(go.Scatter,
             x=weeks, y=df[str(color)], name=CARD_LABELS[color], mode="lines+markers",
             line={"color": CARD_COLORS[color], "width": 2.5}, marker={"size": 5},
             hovertemplate=f"%{{x|%Y年%m月%d日}}当周<br>{CARD_LABELS[color]} %{{y}} 张<extra></extra>",

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 
 from dashboard.theme import ACCENT, BAD, GOOD, TEXT
 from data.models_strategy import PLAN_STATUS_LABELS, PLAN_STATUS_ORDER, PlanStatus
-from layouts.figures.common import empty_figure, figure, vline
+from layouts.figures.common import empty_figure, figure, trace, vline
 
 STATUS_COLORS = {PlanStatus.DONE: GOOD, PlanStatus.ON_TRACK: ACCENT, PlanStatus.LATE: BAD}
 MILESTONE_STYLE = {"done": ("已完成节点", "circle", GOOD), "late": ("逾期未完成节点", "x", BAD),
@@ -25,7 +25,7 @@ def domains_figure(by_domain: pd.DataFrame) -> go.Figure:
     """Stacked bars per domain: done, on track, late (clicking a domain filters the page by it)."""
     if by_domain.empty:
         return empty_figure("没有适用于该区域的计划事项")
-    bars = [go.Bar(
+    bars = [trace(go.Bar,
         y=by_domain["domain"], x=by_domain[str(status)], orientation="h", name=PLAN_STATUS_LABELS[status],
         marker={"color": STATUS_COLORS[status]}, text=[v if v else "" for v in by_domain[str(status)]],
         textposition="inside", insidetextfont={"size": 15, "color": "#06101f"},
@@ -55,7 +55,7 @@ def timeline_figure(items: pd.DataFrame, milestones: pd.DataFrame, as_of: date) 
             continue
         starts = pd.to_datetime(part["start_date"])
         spans = (pd.to_datetime(part["due_date"]) - starts).dt.total_seconds() * 1000
-        traces.append(go.Bar(
+        traces.append(trace(go.Bar,
             y=[labels[n] for n in part["no"]], x=spans, base=starts, orientation="h", name=PLAN_STATUS_LABELS[status],
             marker={"color": STATUS_COLORS[status], "opacity": 0.35 if status != PlanStatus.LATE else 0.55},
             customdata=part[["owner_unit", "progress", "due_date"]].astype(str).to_numpy(),
@@ -67,7 +67,7 @@ def timeline_figure(items: pd.DataFrame, milestones: pd.DataFrame, as_of: date) 
         part = shown[shown["state"] == state]
         if part.empty:
             continue
-        traces.append(go.Scatter(
+        traces.append(trace(go.Scatter,
             x=pd.to_datetime(part["due_date"]), y=[labels[n] for n in part["no"]], mode="markers", name=name,
             marker={"symbol": symbol, "size": 11 if state != "late" else 14, "color": color,
                     "line": {"width": 2, "color": color}},

@@ -17,7 +17,7 @@ from data.queries.base import Grain
 from data.queries.resolution import ALL_KINDS, RankMetric
 from data.rules import SMALL_SAMPLE_MIN
 from data.vocab import KIND_LABELS, Kind
-from layouts.figures.common import empty_figure, figure
+from layouts.figures.common import empty_figure, figure, trace
 from layouts.figures.flow import count_axis
 
 SMALL_FLAG = "样本少"
@@ -58,7 +58,7 @@ def trend_figure(rates: pd.DataFrame, grain: Grain) -> go.Figure:
             continue
         color = TEXT if kind == ALL_KINDS else KIND_COLORS[Kind(kind)]
         small = is_small(part["closed"])
-        lines.append(go.Scatter(
+        lines.append(trace(go.Scatter,
             x=part["bucket"], y=part["rate"], name=kind_series_name(kind), mode="lines+markers",
             line={"color": color, "width": 3.5 if kind == ALL_KINDS else 1.6},
             marker={"size": 7 if kind == ALL_KINDS else 5, "color": [SMALL_SAMPLE if s else color for s in small]},
@@ -92,7 +92,7 @@ def category_figure(cats: pd.DataFrame) -> go.Figure:
         if part.empty:
             continue
         small = is_small(part["closed"])
-        dots.append(go.Scatter(
+        dots.append(trace(go.Scatter,
             x=part["rate"], y=part["category"], name=KIND_LABELS[kind], mode="markers",
             marker={"size": 13, "color": [SMALL_SAMPLE if s else KIND_COLORS[kind] for s in small]},
             customdata=list(zip(part["closed"], part["resolved"], strict=True)),
@@ -124,7 +124,7 @@ def _rate_axis(rates: pd.Series, title: str) -> tuple[float, dict]:
 def _value_column(labels: list[str], rates: pd.Series, closed: pd.Series, low: float) -> go.Scatter:
     """The rate and case count of every row as text right of the 100% line, greyed for small samples."""
     small = is_small(closed)
-    return go.Scatter(
+    return trace(go.Scatter,
         x=[100 + (100 - low) * 0.06] * len(labels), y=labels, mode="text", showlegend=False, hoverinfo="skip",
         text=[_rate_text(r, c) for r, c in zip(rates, closed, strict=True)], textposition="middle right",
         textfont={"size": 13, "color": [MUTED if s else TEXT for s in small]}, cliponaxis=False,
@@ -149,10 +149,10 @@ def ranking_figure(ranking: pd.DataFrame, metric: RankMetric) -> go.Figure:
         if not (math.isnan(a) or math.isnan(b)):
             seg_x += [a, b, None]
             seg_y += [label, label, None]
-    segments = go.Scatter(x=seg_x, y=seg_y, mode="lines", line={"color": MUTED, "width": 2},
+    segments = trace(go.Scatter, x=seg_x, y=seg_y, mode="lines", line={"color": MUTED, "width": 2},
                           hoverinfo="skip", showlegend=False)
     small_prev = is_small(ranking["closed_prev"])
-    before = go.Scatter(
+    before = trace(go.Scatter,
         x=ranking["rate_prev"], y=labels, name="上年同期", mode="markers",
         marker={"size": 12, "symbol": "circle-open", "line": {"width": 2},
                 "color": [SMALL_SAMPLE if s else MUTED for s in small_prev]},
@@ -160,7 +160,7 @@ def ranking_figure(ranking: pd.DataFrame, metric: RankMetric) -> go.Figure:
         hovertemplate="%{y}<br>上年同期 %{x:.2f}%<br>办结 %{customdata[0]:,} 件<extra></extra>",
     )
     small = is_small(ranking["closed"])
-    now = go.Scatter(
+    now = trace(go.Scatter,
         x=ranking["rate"], y=labels, name="本期", mode="markers",
         marker={"size": 14, "color": [SMALL_SAMPLE if s else ACCENT for s in small]},
         customdata=list(zip(ranking["closed"], ranking["success"], strict=True)),
@@ -184,10 +184,10 @@ def monthly_pair_figure(monthly: pd.DataFrame, name: str, color: str, as_bars: b
         hover = "%{customdata}<br>" + label + " %{y:,}<extra></extra>"
         when = full if column == "current" else [f"{m.year - 1}年{m.month}月" for m in monthly["month"]]
         if as_bars:
-            traces.append(go.Bar(x=labels, y=monthly[column], name=label, marker={"color": shade}, customdata=when,
+            traces.append(trace(go.Bar, x=labels, y=monthly[column], name=label, marker={"color": shade}, customdata=when,
                                  hovertemplate=hover))
         else:
-            traces.append(go.Scatter(x=labels, y=monthly[column], name=label, mode="lines+markers", customdata=when,
+            traces.append(trace(go.Scatter, x=labels, y=monthly[column], name=label, mode="lines+markers", customdata=when,
                                      line={"color": shade, "width": 2.5, "dash": "solid" if column == "current"
                                            else "dot"}, hovertemplate=hover))
     return figure(traces, {"yaxis": count_axis(float(monthly[["current", "previous"]].to_numpy().max())),

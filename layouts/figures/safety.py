@@ -14,7 +14,7 @@ from dashboard.theme import BACKGROUND, BAD, BORDER, GOOD, MUTED, PANEL, SMALL_S
 from data.queries.map import Bounds
 from data.rules import SMALL_SAMPLE_MIN
 from layouts.figures.backlog import month_axis_layout
-from layouts.figures.common import compact_layout, empty_figure, figure
+from layouts.figures.common import compact_layout, empty_figure, figure, trace
 from layouts.figures.map import fit_view, map_style
 
 # Index colors: red (50 and below) through amber to green (100); fixed so that views compare.
@@ -70,7 +70,7 @@ def map_figure(frame: pd.DataFrame, geojson_url: str, bounds: Bounds, view_key: 
               zip(rows["code"], rows["name"], rows["index"], rows["intake"], strict=True)]
     lo, hi = index_range(frame)
     center, zoom = fit_view(bounds, (900, 460))
-    return figure([go.Choroplethmap(
+    return figure([trace(go.Choroplethmap,
         geojson=geojson_url, featureidkey="id", locations=rows["code"].tolist(), z=rows["index"].round(2).tolist(),
         customdata=custom, colorscale=INDEX_SCALE, zmin=lo, zmax=hi,
         marker={"line": {"color": "#4a78b0", "width": 1.2}, "opacity": 0.85},
@@ -91,7 +91,7 @@ def ranking_figure(frame: pd.DataFrame) -> go.Figure:
     flags = small(rows)
     span = index_range(frame)
     labels = [f"{n} · {SMALL_FLAG}" if f else n for n, f in zip(rows["name"], flags, strict=True)]
-    bar = go.Bar(y=labels, x=rows["index"], orientation="h", customdata=rows["code"],
+    bar = trace(go.Bar, y=labels, x=rows["index"], orientation="h", customdata=rows["code"],
                  marker={"color": [SMALL_SAMPLE if f else index_color(v, span) for v, f in
                                    zip(rows["index"], flags, strict=True)]},
                  text=[fmt_index(v) for v in rows["index"]], textposition="outside", cliponaxis=False,
@@ -105,7 +105,7 @@ def trend_figure(frame: pd.DataFrame) -> go.Figure:
     if frame.empty or frame["index"].isna().all():
         return empty_figure("所选时段内无法计算平安指数")
     months = pd.to_datetime(frame["month"])
-    line = go.Scatter(x=months, y=frame["index"], mode="lines+markers+text", name="平安指数",
+    line = trace(go.Scatter, x=months, y=frame["index"], mode="lines+markers+text", name="平安指数",
                       line={"color": GOOD, "width": 3}, marker={"size": 8},
                       text=[fmt_index(v) for v in frame["index"]], textposition="top center",
                       textfont={"size": 13, "color": TEXT},
@@ -125,8 +125,8 @@ def breakdown_figure(frame: pd.DataFrame) -> go.Figure:
     weight_sum = float(frame.loc[frame["value"].notna(), "weight"].sum())
     full = [w / weight_sum * 100 if not math.isnan(v) else 0.0 for w, v in zip(rows["weight"], rows["value"], strict=True)]
     labels = list(rows["label"])
-    most = go.Bar(y=labels, x=full, orientation="h", name="满分", marker={"color": "#1d3557"}, hoverinfo="skip")
-    got = go.Bar(y=labels, x=rows["points"], orientation="h", name="得分（贡献）", marker={"color": [
+    most = trace(go.Bar, y=labels, x=full, orientation="h", name="满分", marker={"color": "#1d3557"}, hoverinfo="skip")
+    got = trace(go.Bar, y=labels, x=rows["points"], orientation="h", name="得分（贡献）", marker={"color": [
         index_color(s) for s in rows["score"]]}, text=[_points_text(p, s) for p, s in zip(rows["points"], rows["score"],
                                                                                           strict=True)],
         textposition="outside", cliponaxis=False, customdata=list(zip(rows["value"].map(_value), rows["unit"],
@@ -157,7 +157,7 @@ def changes_figure(frame: pd.DataFrame) -> go.Figure:
     if rows.empty:
         return empty_figure("上一时段无法计算平安指数")
     rows = rows.reindex(rows["change"].abs().sort_values(ascending=True).index)
-    bar = go.Bar(y=rows["label"], x=rows["change"], orientation="h",
+    bar = trace(go.Bar, y=rows["label"], x=rows["change"], orientation="h",
                  marker={"color": [GOOD if c >= 0 else BAD for c in rows["change"]]},
                  text=[f"{c:+.2f}" for c in rows["change"]], textposition="outside", cliponaxis=False,
                  customdata=list(zip(rows["prev_value"].map(_value), rows["value"].map(_value), rows["unit"],

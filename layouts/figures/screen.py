@@ -15,7 +15,7 @@ from dash import html
 from dashboard.formatting import count_full, percent
 from dashboard.theme import ACCENT, KIND_COLORS, PANEL, SEQUENTIAL, TEXT
 from data.vocab import HANDLING_LABELS, HANDLING_ORDER, KIND_LABELS, HandlingLevel, Kind
-from layouts.figures.common import empty_figure, figure
+from layouts.figures.common import empty_figure, figure, trace
 from layouts.figures.overdue import text_or_blank
 
 SCREEN_FONT = 17
@@ -70,7 +70,7 @@ def map_figure(df: pd.DataFrame, geojson_url: str, revision: str, bounds: pd.Dat
     """
     if df.empty:
         return empty_figure("该区域没有下级区域")
-    choropleth = go.Choroplethmap(
+    choropleth = trace(go.Choroplethmap,
         geojson=geojson_url, featureidkey="id", locations=df["code"], z=df["open"], text=df["name"],
         colorscale=[[i / (len(SEQUENTIAL) - 1), c] for i, c in enumerate(SEQUENTIAL)],
         zmin=0, zmax=max(int(df["open"].max()), 1),
@@ -89,7 +89,7 @@ def ranking_figure(df: pd.DataFrame, limit: int = 10) -> go.Figure:
     if top.empty or int(top["open"].sum()) == 0:
         return empty_figure("时段末没有在办案件")
     rows = top.iloc[::-1]
-    bar = go.Bar(x=rows["open"], y=rows["name"], orientation="h", text=rows["open"], textposition="outside",
+    bar = trace(go.Bar, x=rows["open"], y=rows["name"], orientation="h", text=rows["open"], textposition="outside",
                  constraintext="none", cliponaxis=False, marker={"color": ACCENT}, customdata=rows["code"],
                  hovertemplate="%{y}<br>在办 %{x} 件<extra></extra>")
     return figure([bar], _screen(left=8, bottom=8, top=8, bargap=0.3, xaxis={"visible": False, "rangemode": "tozero"},
@@ -105,7 +105,7 @@ def trend_figure(df: pd.DataFrame) -> go.Figure:
         part = df[df["kind"] == str(kind)]
         if part.empty:
             continue
-        bars.append(go.Bar(x=pd.to_datetime(part["month"]), y=part["cases"], name=KIND_LABELS[kind],
+        bars.append(trace(go.Bar, x=pd.to_datetime(part["month"]), y=part["cases"], name=KIND_LABELS[kind],
                            marker={"color": KIND_COLORS[kind]},
                            hovertemplate=f"%{{x|%Y年%-m月}}<br>{KIND_LABELS[kind]} %{{y}} 件<extra></extra>"))
     return figure(bars, _screen(
@@ -124,7 +124,7 @@ def flow_figure(df: pd.DataFrame) -> go.Figure:
     labels = [f"{HANDLING_LABELS[lv]}受理" for lv in levels] + [f"{HANDLING_LABELS[lv]}办结" for lv in levels]
     colors = [LEVEL_COLORS[lv] for lv in levels] * 2
     up = df["final_level"].map(index) > df["first_level"].map(index)
-    sankey = go.Sankey(
+    sankey = trace(go.Sankey,
         arrangement="fixed",
         node={"label": labels, "color": colors, "pad": 14, "thickness": 18, "line": {"width": 0}},
         link={
