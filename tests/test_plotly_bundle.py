@@ -34,14 +34,14 @@ def plotly_trace_types() -> dict[str, str]:
 
 
 def trace_types_in_code() -> set[str]:
-    """Trace types the code builds, as `go.Bar(...)` or as figure dicts with `"type": "bar"`."""
+    """Trace types the code builds, as `go.Bar(...)`, `trace(go.Bar, ...)` or figure dicts with `"type": "bar"`."""
     classes = plotly_trace_types()
     known = set(classes.values())
     used: set[str] = set()
     for folder in CODE_DIRS:
         for path in (ROOT / folder).rglob("*.py"):
             text = path.read_text(encoding="utf-8")
-            used |= {classes[m] for m in re.findall(r"\bgo\.([A-Z]\w*)\(", text) if m in classes}
+            used |= {classes[m] for m in re.findall(r"\bgo\.([A-Z]\w*)[(,]", text) if m in classes}
             used |= {m for m in re.findall(r"""["']type["']\s*:\s*["'](\w+)["']""", text) if m in known}
     return used
 

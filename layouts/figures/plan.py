@@ -27,7 +27,7 @@ def domains_figure(by_domain: pd.DataFrame) -> go.Figure:
         return empty_figure("没有适用于该区域的计划事项")
     bars = [trace(go.Bar,
         y=by_domain["domain"], x=by_domain[str(status)], orientation="h", name=PLAN_STATUS_LABELS[status],
-        marker={"color": STATUS_COLORS[status]}, text=[v if v else "" for v in by_domain[str(status)]],
+        marker={"color": STATUS_COLORS[status]}, text=[str(v) if v else "" for v in by_domain[str(status)]],
         textposition="inside", insidetextfont={"size": 15, "color": "#06101f"},
         customdata=by_domain[["domain_code", "total"]].to_numpy(),
         hovertemplate="%{y}<br>" + PLAN_STATUS_LABELS[status] + " %{x} 项（共 %{customdata[1]} 项）<extra></extra>",
