@@ -172,6 +172,18 @@ def test_backlog_cases_and_one_case(small_db: Engine, area: AreaRef) -> None:
     assert qb.backlog_case(small_db, other, case_id).case.empty
 
 
+def test_backlog_cases_fill_what_the_board_leaves_with_the_latest_resolved(small_db: Engine, area: AreaRef) -> None:
+    """The list is the board (hardest first), then the latest resolved up to the limit; a limit the board
+    fills alone lists no resolved case at all."""
+    full = qb.backlog_cases(small_db, area, YEAR_2023, limit=100_000)
+    board, done = full[full["state"] == "on_board"], full[full["state"] == "resolved"]
+    assert len(board) > 1 and len(done) > 3 and list(full["state"]) == ["on_board"] * len(board) + ["resolved"] * len(done)
+    assert list(done["closed_at"]) == sorted(done["closed_at"], reverse=True)
+    for limit in (len(board) - 1, len(board), len(board) + 3):
+        part = qb.backlog_cases(small_db, area, YEAR_2023, limit=limit)
+        assert list(part["id"]) == list(full["id"][:limit])
+
+
 def test_case_page_pages_and_sorts_the_whole_list(small_db: Engine, area: AreaRef) -> None:
     """The server-paged case table: pages partition the list; a sort orders the whole list, not one page."""
     got = qb.backlog_cases(small_db, area, YEAR_2023)

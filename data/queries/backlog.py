@@ -337,12 +337,15 @@ def backlog_cases(engine: Engine, area: AreaRef, period: Period, limit: int = CA
                  .select_from(joined(board.join(CASES, CASES.c.id == board.c.case_id)))
                  .order_by(color_rank(board.c.color), CASES.c.reported_at, CASES.c.id).limit(limit))
     done_stmt = (select(*common, CASES.c.backlog_color, literal("resolved"), *tail).select_from(joined(CASES))
-                 .where(resolved_in(area, period)).order_by(CASES.c.closed_at.desc(), CASES.c.id).limit(limit))
+                 .where(resolved_in(area, period)).order_by(CASES.c.closed_at.desc(), CASES.c.id))
     cols = ["id", "case_no", "category", "origin", "color", "state", "reported_at", "closed_at", "leader", "place",
             "listed"]
-    frame = pd.concat([frame_of(engine, open_stmt, cols), frame_of(engine, done_stmt, cols)], ignore_index=True)
+    on_board = frame_of(engine, open_stmt, cols)
+    room = limit - len(on_board)  # the resolved only fill what the board leaves (none at a city's year)
+    frame = pd.concat([on_board, frame_of(engine, done_stmt.limit(room), cols)], ignore_index=True) if room > 0 \
+        else on_board
     frame["listed"] = frame["listed"].astype(bool)
-    return frame.head(limit)
+    return frame
 
 
 # The list's own values each column of the case table sorts by (not the words shown): 难度 by difficulty (red
