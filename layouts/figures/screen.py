@@ -7,6 +7,7 @@ map has no tile source and no text layer: MapLibre would otherwise fetch tiles o
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -147,13 +148,13 @@ def flow_note(escalated: int, total: int, share: float) -> list:
             f"（共 {count_full(total)} 件）"]
 
 
-def _ticker_row(row: pd.Series) -> html.Li:
-    place = f"{text_or_blank(row['township'])}{text_or_blank(row['village'])}"
+def _ticker_row(row: Any) -> html.Li:
+    place = f"{text_or_blank(row.township)}{text_or_blank(row.village)}"
     return html.Li([
-        html.Span(pd.Timestamp(row["issued_at"]).strftime("%m-%d %H:%M"), className="ticker-time"),
-        html.Span(row["case_no"], className="ticker-no"),
+        html.Span(pd.Timestamp(row.issued_at).strftime("%m-%d %H:%M"), className="ticker-time"),
+        html.Span(row.case_no, className="ticker-no"),
         html.Span(place, className="ticker-place"),
-        html.Span(row["unit"], className="ticker-unit"),
+        html.Span(row.unit, className="ticker-unit"),
     ])
 
 
@@ -165,9 +166,9 @@ def red_ticker(df: pd.DataFrame) -> tuple[list, dict, str]:
     """
     if df.empty:
         return [html.Li("暂无红牌督办", className="ticker-empty")], {}, "ticker-list still"
-    rows = [_ticker_row(r) for _, r in df.iterrows()]
+    rows = [_ticker_row(r) for r in df.itertuples(index=False)]
     if len(rows) < TICKER_MIN_ROWS:
         return rows, {}, "ticker-list still"
     seconds = math.ceil(len(rows) * TICKER_SECONDS_PER_ROW)
-    return rows + [_ticker_row(r) for _, r in df.iterrows()], {"animationDuration": f"{seconds}s"}, "ticker-list"
+    return rows + rows, {"animationDuration": f"{seconds}s"}, "ticker-list"  # the same rows, serialized twice
 
