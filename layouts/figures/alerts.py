@@ -68,7 +68,7 @@ def week_figure(frame: pd.DataFrame) -> go.Figure:
         return empty_figure("所选时段内没有预警")
     weeks = pd.to_datetime(frame["week"])
     bars = [trace(go.Bar, x=weeks, y=frame[lv], name=level_name(lv), marker={"color": LEVEL_COLORS[lv]},
-                   hovertemplate="%{x|%Y年%-m月%-d日}起一周 · " + level_name(lv) + " %{y} 条<extra></extra>")
+                  hovertemplate="%{x|%Y年%-m月%-d日}起一周 · " + level_name(lv) + " %{y} 条<extra></extra>")
             for lv in LEVELS]
     return figure(bars, _compact(barmode="stack", bargap=0.15, xaxis={"tickformat": "%Y年%-m月"},
                                  yaxis={"tickformat": ",d", "title": {"text": "预警（条）"}}))
@@ -81,10 +81,10 @@ def rule_figure(frame: pd.DataFrame) -> go.Figure:
     rows = frame.iloc[::-1]
     names = [rule_name(r) for r in rows["rule"]]
     raised = trace(go.Bar, y=names, x=rows["raised"], orientation="h", name="期内发布", marker={"color": ACCENT},
-                    text=[count_full(v) for v in rows["raised"]], textposition="outside", cliponaxis=False,
-                    hovertemplate="%{y}<br>期内发布 %{x} 条<extra></extra>")
+                   text=[count_full(v) for v in rows["raised"]], textposition="outside", cliponaxis=False,
+                   hovertemplate="%{y}<br>期内发布 %{x} 条<extra></extra>")
     still_open = trace(go.Bar, y=names, x=rows["open"], orientation="h", name="尚未办结", marker={"color": WARN},
-                        hovertemplate="%{y}<br>尚未办结 %{x} 条<extra></extra>")
+                       hovertemplate="%{y}<br>尚未办结 %{x} 条<extra></extra>")
     return figure([raised, still_open], _compact(
         left=110, barmode="overlay",
         xaxis={"range": [0, max(float(frame["raised"].max()), 1.0) * 1.2], "tickformat": ",d"}))
@@ -116,7 +116,7 @@ def key_dates_figure(review: KeyDateReview) -> go.Figure:
     days = review.days
     labels = [f"{d.month}月{d.day}日" for d in days["day"]]
     bars = [trace(go.Bar, x=labels, y=days[lv], name=level_name(lv), marker={"color": LEVEL_COLORS[lv]},
-                   hovertemplate="%{x} · " + level_name(lv) + " %{y} 条<extra></extra>") for lv in LEVELS]
+                  hovertemplate="%{x} · " + level_name(lv) + " %{y} 条<extra></extra>") for lv in LEVELS]
     yaxis = {"tickformat": ",d", "rangemode": "tozero"}
     if int(days[list(LEVELS)].to_numpy().sum()) < 8:  # a few warnings: whole-number ticks only
         yaxis["dtick"] = 1

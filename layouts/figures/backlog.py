@@ -105,12 +105,12 @@ def area_figure(frame: pd.DataFrame, child_label: str) -> go.Figure:
         return empty_figure("所选区域和时段内没有信访积案")
     rows = frame.head(15).iloc[::-1]
     board = [trace(go.Bar, y=rows["name"], x=rows[c], orientation="h", name=COLOR_NAMES[c], marker={"color": FILL[c]},
-                    customdata=rows["code"], hovertemplate="%{y} · " + COLOR_NAMES[c] + " %{x:,} 件<extra></extra>")
+                   customdata=rows["code"], hovertemplate="%{y} · " + COLOR_NAMES[c] + " %{x:,} 件<extra></extra>")
              for c in COLORS]
     resolved = trace(go.Bar, y=rows["name"], x=rows["resolved"], orientation="h", name="期内化解", marker={"color": ACCENT},
-                      customdata=rows["code"], text=[count_full(v) for v in rows["resolved"]],
-                      textposition="outside", cliponaxis=False,
-                      hovertemplate="%{y}<br>期内化解 %{x:,} 件<extra></extra>")
+                     customdata=rows["code"], text=[count_full(v) for v in rows["resolved"]],
+                     textposition="outside", cliponaxis=False,
+                     hovertemplate="%{y}<br>期内化解 %{x:,} 件<extra></extra>")
     top = max(float(rows["resolved"].max()), 1.0)
     return two_panels(board, [resolved], {
         "barmode": "stack", "clickmode": "event", "showlegend": True, **_compact_layout(left=110, bottom=64),
@@ -153,8 +153,8 @@ def resolved_figure(frame: pd.DataFrame) -> go.Figure:
     months = pd.to_datetime(frame["month"])
     # a month's bar sits under its label, in the middle of the month (see `month_axis_layout`)
     bars = [trace(go.Bar, x=months, y=frame[c], name=COLOR_NAMES[c], marker={"color": FILL[c]}, xperiod="M1",
-                   xperiodalignment="middle",
-                   hovertemplate="%{x|%Y年%-m月} · " + COLOR_NAMES[c] + " %{y:,} 件<extra></extra>") for c in COLORS]
+                  xperiodalignment="middle",
+                  hovertemplate="%{x|%Y年%-m月} · " + COLOR_NAMES[c] + " %{y:,} 件<extra></extra>") for c in COLORS]
     years = frame.assign(year=[m.year for m in frame["month"]]).groupby("year")["total"].sum()
     note = {"text": "　".join(f"{y}年化解 {count_full(n)} 件" for y, n in years.items()), "xref": "paper",
             "yref": "paper", "x": 1, "y": 1.0, "xanchor": "right", "yanchor": "bottom", "showarrow": False,
@@ -184,8 +184,8 @@ def _trend_traces(frame: pd.DataFrame) -> list[go.Scatter]:
     ends = pd.to_datetime(frame["at"]) - pd.Timedelta(seconds=1)  # the last instant of each month
     x = ends.dt.to_period("M").dt.start_time  # plotted at the month, labelled "…月末"
     return [trace(go.Scatter, x=x, y=frame[c], name=COLOR_NAMES[c], stackgroup="board", mode="lines",
-                       line={"color": FILL[c], "width": 1.5}, fillcolor=FILL[c],
-                       hovertemplate="%{x|%Y年%-m月}末 · " + COLOR_NAMES[c] + " %{y:,} 件<extra></extra>")
+                  line={"color": FILL[c], "width": 1.5}, fillcolor=FILL[c],
+                  hovertemplate="%{x|%Y年%-m月}末 · " + COLOR_NAMES[c] + " %{y:,} 件<extra></extra>")
             for c in reversed(COLORS)]
 
 
@@ -339,10 +339,10 @@ def screen_board_figure(frame: pd.DataFrame) -> go.Figure:
         return empty_figure("时段末没有在办的信访积案")
     rows = frame.head(10).iloc[::-1]
     bars = [trace(go.Bar, y=rows["name"], x=rows[c], orientation="h", name=COLOR_NAMES[c], marker={"color": FILL[c]},
-                   hovertemplate="%{y} · " + COLOR_NAMES[c] + " %{x} 件<extra></extra>") for c in COLORS]
+                  hovertemplate="%{y} · " + COLOR_NAMES[c] + " %{x} 件<extra></extra>") for c in COLORS]
     totals = trace(go.Scatter, y=rows["name"], x=rows["on_board"], mode="text", text=[count_full(v) for v in rows["on_board"]],
-                        textposition="middle right", showlegend=False, hoverinfo="skip",
-                        textfont={"size": SCREEN_FONT, "color": TEXT}, cliponaxis=False)
+                   textposition="middle right", showlegend=False, hoverinfo="skip",
+                   textfont={"size": SCREEN_FONT, "color": TEXT}, cliponaxis=False)
     layout = {"barmode": "stack", **screen_layout(),
               "xaxis": {"range": [0, float(rows["on_board"].max()) * 1.2], "tickformat": ",d"}}
     return figure([*bars, totals], layout)

@@ -73,11 +73,11 @@ def timeline_figure(timeline: pd.DataFrame, start: date, end: date) -> go.Figure
         if part.empty:
             continue
         traces.append(trace(go.Bar, x=part["month"], y=part["found"], name=f"排查发现（{PHASE_LABELS[phase]}）",
-                             marker={"color": PHASE_COLORS[phase]}, xperiod="M1", xperiodalignment="middle",
-                             hovertemplate="%{x|%Y年%-m月}<br>排查发现 %{y:,} 件<extra></extra>"))
+                            marker={"color": PHASE_COLORS[phase]}, xperiod="M1", xperiodalignment="middle",
+                            hovertemplate="%{x|%Y年%-m月}<br>排查发现 %{y:,} 件<extra></extra>"))
     traces.append(trace(go.Scatter, x=timeline["month"], y=timeline["resolved"], name="化解办结", mode="lines+markers",
-                             line={"color": GOOD, "width": 2.5}, xperiod="M1", xperiodalignment="middle",
-                             hovertemplate="%{x|%Y年%-m月}<br>化解办结 %{y:,} 件<extra></extra>"))
+                        line={"color": GOOD, "width": 2.5}, xperiod="M1", xperiodalignment="middle",
+                        hovertemplate="%{x|%Y年%-m月}<br>化解办结 %{y:,} 件<extra></extra>"))
     # The campaign window shaded over the plot's full height and named at its top left, as add_vrect drew it.
     stop = end + timedelta(days=1)
     window = {"type": "rect", "x0": start, "x1": stop, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain",
@@ -97,14 +97,14 @@ def before_after_figure(phases: pd.DataFrame) -> go.Figure:
     labels = [f"{r.label}<br>{r.start:%Y.%-m.%-d}–{r.end:%Y.%-m.%-d}" for r in phases.itertuples()]
     colors = [PHASE_COLORS[p] for p in phases["phase"]]
     found = trace(go.Bar, x=labels, y=phases["found_per_30"], marker={"color": colors}, name="每30天发现",
-                   text=[f"{v:.1f}" for v in phases["found_per_30"]], textposition="outside",
-                   textfont={"color": TEXT}, customdata=phases[["found", "days"]].to_numpy(),
-                   hovertemplate="%{x}<br>每30天 %{y:.1f} 件（共 %{customdata[0]:,} 件 / %{customdata[1]} 天）"
-                                 "<extra></extra>")
+                  text=[f"{v:.1f}" for v in phases["found_per_30"]], textposition="outside",
+                  textfont={"color": TEXT}, customdata=phases[["found", "days"]].to_numpy(),
+                  hovertemplate="%{x}<br>每30天 %{y:.1f} 件（共 %{customdata[0]:,} 件 / %{customdata[1]} 天）"
+                                "<extra></extra>")
     rate = trace(go.Bar, x=labels, y=phases["rate"], marker={"color": colors}, name="化解率",
-                  text=[f"{v:.1f}%" if not math.isnan(v) else "无办结" for v in phases["rate"]],
-                  textposition="outside", textfont={"color": TEXT}, customdata=phases[["resolved", "closed"]].to_numpy(),
-                  hovertemplate="%{x}<br>化解率 %{y:.2f}%（%{customdata[0]:,} / %{customdata[1]:,}）<extra></extra>")
+                 text=[f"{v:.1f}%" if not math.isnan(v) else "无办结" for v in phases["rate"]],
+                 textposition="outside", textfont={"color": TEXT}, customdata=phases[["resolved", "closed"]].to_numpy(),
+                 hovertemplate="%{x}<br>化解率 %{y:.2f}%（%{customdata[0]:,} / %{customdata[1]:,}）<extra></extra>")
     top = float(phases["found_per_30"].max()) * 1.25 or 1.0
     rates = phases["rate"].dropna()
     low = float(rates.min()) if len(rates) else 0.0

@@ -62,11 +62,11 @@ def _coverage(rows: pd.DataFrame, child_label: str, limit: int, **style) -> tupl
     labels = [f"{n} · {SMALL_FLAG}" if d < SMALL_SAMPLE_MIN else n for n, d in zip(rows["name"], rows["due"],
                                                                                   strict=True)]
     bar = trace(go.Bar, y=labels, x=rows["coverage"], orientation="h",
-                 marker={"color": [coverage_color(r, d) for r, d in zip(rows["coverage"], rows["due"], strict=True)]},
-                 text=[f"{percent(r, 1)}（{count_full(o)}/{count_full(d)}）" for r, o, d in
-                       zip(rows["coverage"], rows["on_time"], rows["due"], strict=True)],
-                 textposition="outside", cliponaxis=False, customdata=rows["code"],
-                 hovertemplate="%{y}<br>走访覆盖率 %{x:.1f}%<extra></extra>", **style)
+                marker={"color": [coverage_color(r, d) for r, d in zip(rows["coverage"], rows["due"], strict=True)]},
+                text=[f"{percent(r, 1)}（{count_full(o)}/{count_full(d)}）" for r, o, d in
+                      zip(rows["coverage"], rows["on_time"], rows["due"], strict=True)],
+                textposition="outside", cliponaxis=False, customdata=rows["code"],
+                hovertemplate="%{y}<br>走访覆盖率 %{x:.1f}%<extra></extra>", **style)
     xaxis = {"range": [0, 135], "tickvals": [0, 25, 50, 75, 100], "ticktext": ["0", "25%", "50%", "75%", "100%"],
              "title": {"text": f"按期走访 / 应走访（{child_label}，覆盖率低的在上）"}}
     return [bar], _compact(left=130, top=12, clickmode="event", xaxis=xaxis)
@@ -84,11 +84,11 @@ def _groups(frame: pd.DataFrame) -> tuple[list[go.Bar], dict]:
     """The bars and the layout of `groups_figure` (frame with someone due)."""
     names = [KEY_GROUP_LABELS[KeyGroup(g)] for g in frame["group"]]
     on_time = trace(go.Bar, x=names, y=frame["on_time"], name="按期走访", marker={"color": GOOD},
-                     hovertemplate="%{x}<br>按期走访 %{y:,} 人<extra></extra>")
+                    hovertemplate="%{x}<br>按期走访 %{y:,} 人<extra></extra>")
     overdue = trace(go.Bar, x=names, y=frame["overdue"], name="逾期未走访", marker={"color": BAD},
-                     text=[f"{percent(c, 1)} · 每{d}天" for c, d in zip(frame["coverage"], frame["days"], strict=True)],
-                     textposition="outside", cliponaxis=False,
-                     hovertemplate="%{x}<br>逾期未走访 %{y:,} 人<extra></extra>")
+                    text=[f"{percent(c, 1)} · 每{d}天" for c, d in zip(frame["coverage"], frame["days"], strict=True)],
+                    textposition="outside", cliponaxis=False,
+                    hovertemplate="%{x}<br>逾期未走访 %{y:,} 人<extra></extra>")
     yaxis = {"tickformat": ",d", "title": {"text": "人数（时段末在管）"}, "range": [0, float(frame["due"].max()) * 1.18]}
     return [on_time, overdue], _compact(barmode="stack", yaxis=yaxis)
 
@@ -99,8 +99,8 @@ def visits_figure(frame: pd.DataFrame) -> go.Figure:
         return empty_figure("所选时段内没有走访记录")
     months = pd.to_datetime(frame["month"])
     bars = [trace(go.Bar, x=months, y=frame[str(mode)], name=VISIT_MODE_LABELS[mode], marker={"color": MODE_COLORS[mode]},
-                   xperiod="M1", xperiodalignment="middle",  # under its month's label, as `month_axis` put it
-                   hovertemplate="%{x|%Y年%-m月} · " + VISIT_MODE_LABELS[mode] + " %{y:,} 次<extra></extra>")
+                  xperiod="M1", xperiodalignment="middle",  # under its month's label, as `month_axis` put it
+                  hovertemplate="%{x|%Y年%-m月} · " + VISIT_MODE_LABELS[mode] + " %{y:,} 次<extra></extra>")
             for mode in VisitMode]
     return figure(bars, _compact(bottom=56, barmode="stack", xaxis=month_axis_layout(len(frame)),
                                  yaxis={"tickformat": ",d"}))

@@ -66,8 +66,8 @@ def series_figure(series: pd.DataFrame) -> go.Figure:
     )]
     if series["target"].notna().any():
         traces.append(trace(go.Scatter, x=labels, y=series["target"], name="目标值", mode="lines",
-                                 line={"color": WARN, "width": 2, "dash": "dash"},
-                                 hovertemplate="%{x}<br>目标值 %{y}<extra></extra>"))
+                            line={"color": WARN, "width": 2, "dash": "dash"},
+                            hovertemplate="%{x}<br>目标值 %{y}<extra></extra>"))
     direction = DIRECTION_LABELS[Direction(series["direction"].iloc[0])]
     return figure(traces, {
         "yaxis": {"title": {"text": f"{unit} · {direction}"}, "ticksuffix": "%" if unit == "%" else "",

@@ -50,13 +50,13 @@ def volume_figure(frame: pd.DataFrame, grain: Grain) -> go.Figure:
     if frame.empty or int(frame["volume"].sum()) == 0:
         return empty_figure("所选条件下没有舆情信息")
     bars = [trace(go.Bar, x=frame["bucket"], y=frame[str(tone)], name=SENTIMENT_LABELS[tone],
-                   marker={"color": TONE_COLORS[tone]}, **PERIOD[grain],
-                   hovertemplate=BUCKET_HOVER[grain] + "<br>" + SENTIMENT_LABELS[tone] + " %{y:,} 条<extra></extra>",
-                   xaxis="x", yaxis="y") for tone in SENTIMENT_ORDER]
+                  marker={"color": TONE_COLORS[tone]}, **PERIOD[grain],
+                  hovertemplate=BUCKET_HOVER[grain] + "<br>" + SENTIMENT_LABELS[tone] + " %{y:,} 条<extra></extra>",
+                  xaxis="x", yaxis="y") for tone in SENTIMENT_ORDER]
     share = trace(go.Scatter, x=frame["bucket"], y=frame["negative_share"], name="负面占比", mode="lines+markers",
-                       line={"color": WARN, "width": 2.5}, marker={"size": 6}, **PERIOD[grain],
-                       hovertemplate=BUCKET_HOVER[grain] + "<br>负面占比 %{y:.1f}%<extra></extra>",
-                       xaxis="x", yaxis="y2")
+                  line={"color": WARN, "width": 2.5}, marker={"size": 6}, **PERIOD[grain],
+                  hovertemplate=BUCKET_HOVER[grain] + "<br>负面占比 %{y:.1f}%<extra></extra>",
+                  xaxis="x", yaxis="y2")
     return figure([*bars, share], {
         "xaxis": {"anchor": "y", "domain": [0.0, 0.94], "tickformat": "%Y年%-m月"},
         "yaxis": {"anchor": "x", "domain": [0.0, 1.0], "title": {"text": "条数"}},
@@ -75,14 +75,14 @@ def vs_cases_figure(frame: pd.DataFrame, grain: Grain) -> go.Figure:
     if frame.empty:
         return empty_figure("所选条件下没有数据")
     top = [trace(go.Scatter, x=frame["bucket"], y=frame["volume"], name="舆情总量", mode="lines",
-                      line={"color": ACCENT, "width": 2.5}, fill="tozeroy", fillcolor="rgba(46,199,255,0.15)",
-                      **PERIOD[grain], hovertemplate=BUCKET_HOVER[grain] + "<br>舆情 %{y:,} 条<extra></extra>",
-                      xaxis="x", yaxis="y"),
+                 line={"color": ACCENT, "width": 2.5}, fill="tozeroy", fillcolor="rgba(46,199,255,0.15)",
+                 **PERIOD[grain], hovertemplate=BUCKET_HOVER[grain] + "<br>舆情 %{y:,} 条<extra></extra>",
+                 xaxis="x", yaxis="y"),
            trace(go.Scatter, x=frame["bucket"], y=frame["negative"], name="负面舆情", mode="lines",
-                      line={"color": BAD, "width": 2}, **PERIOD[grain],
-                      hovertemplate=BUCKET_HOVER[grain] + "<br>负面 %{y:,} 条<extra></extra>", xaxis="x", yaxis="y")]
+                 line={"color": BAD, "width": 2}, **PERIOD[grain],
+                 hovertemplate=BUCKET_HOVER[grain] + "<br>负面 %{y:,} 条<extra></extra>", xaxis="x", yaxis="y")]
     bottom = trace(go.Bar, x=frame["bucket"], y=frame["intake"], name="案件受理", marker={"color": MUTED}, **PERIOD[grain],
-                    hovertemplate=BUCKET_HOVER[grain] + "<br>受理 %{y:,} 件<extra></extra>", xaxis="x2", yaxis="y2")
+                   hovertemplate=BUCKET_HOVER[grain] + "<br>受理 %{y:,} 件<extra></extra>", xaxis="x2", yaxis="y2")
     split = (1 - VS_GAP) / 2
     titles = [{"text": text, "x": 0, "xanchor": "left", "xref": "paper", "y": y, "yanchor": "bottom", "yref": "paper",
                "showarrow": False, "font": {"size": 13, "color": MUTED}}
@@ -154,8 +154,8 @@ def sources_figure(sources: pd.DataFrame) -> go.Figure:
         return empty_figure("所选条件下没有舆情信息")
     labels = [MEDIA_SOURCE_LABELS.get(MediaSource(s), s) for s in sources["source"]]
     bars = [trace(go.Bar, y=labels, x=sources[str(tone)], orientation="h", name=SENTIMENT_LABELS[tone],
-                   marker={"color": TONE_COLORS[tone]},
-                   hovertemplate="%{y}<br>" + SENTIMENT_LABELS[tone] + " %{x:,} 条<extra></extra>")
+                  marker={"color": TONE_COLORS[tone]},
+                  hovertemplate="%{y}<br>" + SENTIMENT_LABELS[tone] + " %{x:,} 条<extra></extra>")
             for tone in SENTIMENT_ORDER]
     return figure(bars, _stacked_layout("条数", left=80))
 
@@ -169,6 +169,6 @@ def accounts_figure(accounts: pd.DataFrame) -> go.Figure:
     for platform, label in PLATFORM_LABELS.items():
         part = accounts[accounts["platform"] == platform].set_index("unit").reindex(units)
         bars.append(trace(go.Bar, y=units, x=part["articles"].fillna(0), orientation="h", name=label,
-                           marker={"color": PLATFORM_COLORS[platform]},
-                           hovertemplate="%{y}<br>" + label + " %{x:,} 篇<extra></extra>"))
+                          marker={"color": PLATFORM_COLORS[platform]},
+                          hovertemplate="%{y}<br>" + label + " %{x:,} 篇<extra></extra>"))
     return figure(bars, _stacked_layout("发文篇数", left=90))

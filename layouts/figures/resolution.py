@@ -150,7 +150,7 @@ def ranking_figure(ranking: pd.DataFrame, metric: RankMetric) -> go.Figure:
             seg_x += [a, b, None]
             seg_y += [label, label, None]
     segments = trace(go.Scatter, x=seg_x, y=seg_y, mode="lines", line={"color": MUTED, "width": 2},
-                          hoverinfo="skip", showlegend=False)
+                     hoverinfo="skip", showlegend=False)
     small_prev = is_small(ranking["closed_prev"])
     before = trace(go.Scatter,
         x=ranking["rate_prev"], y=labels, name="上年同期", mode="markers",
@@ -185,11 +185,11 @@ def monthly_pair_figure(monthly: pd.DataFrame, name: str, color: str, as_bars: b
         when = full if column == "current" else [f"{m.year - 1}年{m.month}月" for m in monthly["month"]]
         if as_bars:
             traces.append(trace(go.Bar, x=labels, y=monthly[column], name=label, marker={"color": shade}, customdata=when,
-                                 hovertemplate=hover))
+                                hovertemplate=hover))
         else:
             traces.append(trace(go.Scatter, x=labels, y=monthly[column], name=label, mode="lines+markers", customdata=when,
-                                     line={"color": shade, "width": 2.5, "dash": "solid" if column == "current"
-                                           else "dot"}, hovertemplate=hover))
+                                line={"color": shade, "width": 2.5, "dash": "solid" if column == "current"
+                                      else "dot"}, hovertemplate=hover))
     return figure(traces, {"yaxis": count_axis(float(monthly[["current", "previous"]].to_numpy().max())),
                            "barmode": "group", "legend": {"orientation": "h", "y": 1.14, "x": 0},
                            "margin": {"l": 56, "r": 16, "t": 40, "b": 40}})

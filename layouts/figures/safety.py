@@ -92,10 +92,10 @@ def ranking_figure(frame: pd.DataFrame) -> go.Figure:
     span = index_range(frame)
     labels = [f"{n} · {SMALL_FLAG}" if f else n for n, f in zip(rows["name"], flags, strict=True)]
     bar = trace(go.Bar, y=labels, x=rows["index"], orientation="h", customdata=rows["code"],
-                 marker={"color": [SMALL_SAMPLE if f else index_color(v, span) for v, f in
-                                   zip(rows["index"], flags, strict=True)]},
-                 text=[fmt_index(v) for v in rows["index"]], textposition="outside", cliponaxis=False,
-                 hovertemplate="%{y}<br>平安指数 %{x:.1f}<extra></extra>")
+                marker={"color": [SMALL_SAMPLE if f else index_color(v, span) for v, f in
+                                  zip(rows["index"], flags, strict=True)]},
+                text=[fmt_index(v) for v in rows["index"]], textposition="outside", cliponaxis=False,
+                hovertemplate="%{y}<br>平安指数 %{x:.1f}<extra></extra>")
     return figure([bar], _compact(left=130, top=10, clickmode="event",
                                   xaxis={"range": [0, 108], "title": {"text": "平安指数（0–100）"}}))
 
@@ -106,10 +106,10 @@ def trend_figure(frame: pd.DataFrame) -> go.Figure:
         return empty_figure("所选时段内无法计算平安指数")
     months = pd.to_datetime(frame["month"])
     line = trace(go.Scatter, x=months, y=frame["index"], mode="lines+markers+text", name="平安指数",
-                      line={"color": GOOD, "width": 3}, marker={"size": 8},
-                      text=[fmt_index(v) for v in frame["index"]], textposition="top center",
-                      textfont={"size": 13, "color": TEXT},
-                      hovertemplate="%{x|%Y年%-m月}<br>平安指数 %{y:.1f}<extra></extra>")
+                 line={"color": GOOD, "width": 3}, marker={"size": 8},
+                 text=[fmt_index(v) for v in frame["index"]], textposition="top center",
+                 textfont={"size": 13, "color": TEXT},
+                 hovertemplate="%{x|%Y年%-m月}<br>平安指数 %{y:.1f}<extra></extra>")
     valid = frame["index"].dropna()
     y_range = [max(0.0, math.floor(valid.min()) - 6), min(100.0, math.ceil(valid.max()) + 6)]
     return figure([line], _compact(top=16, bottom=56, xaxis=month_axis_layout(len(frame), bars=False),
@@ -128,11 +128,11 @@ def breakdown_figure(frame: pd.DataFrame) -> go.Figure:
     most = trace(go.Bar, y=labels, x=full, orientation="h", name="满分", marker={"color": "#1d3557"}, hoverinfo="skip")
     got = trace(go.Bar, y=labels, x=rows["points"], orientation="h", name="得分（贡献）", marker={"color": [
         index_color(s) for s in rows["score"]]}, text=[_points_text(p, s) for p, s in zip(rows["points"], rows["score"],
-                                                                                          strict=True)],
+                                                                                         strict=True)],
         textposition="outside", cliponaxis=False, customdata=list(zip(rows["value"].map(_value), rows["unit"],
-                                                                      rows["weight"], strict=True)),
+                                                                     rows["weight"], strict=True)),
         hovertemplate="%{y}<br>指标值 %{customdata[0]} %{customdata[1]}<br>权重 %{customdata[2]:g}"
-                      "<br>贡献 %{x:.2f} 分<extra></extra>")
+                     "<br>贡献 %{x:.2f} 分<extra></extra>")
     return figure([most, got], _compact(
         left=170, top=44, barmode="overlay", showlegend=False,
         title={"text": f"平安指数 {fmt_index(frame.attrs['index'])} = 各项贡献之和", "x": 0.01, "font": {"size": 16}},
@@ -158,12 +158,12 @@ def changes_figure(frame: pd.DataFrame) -> go.Figure:
         return empty_figure("上一时段无法计算平安指数")
     rows = rows.reindex(rows["change"].abs().sort_values(ascending=True).index)
     bar = trace(go.Bar, y=rows["label"], x=rows["change"], orientation="h",
-                 marker={"color": [GOOD if c >= 0 else BAD for c in rows["change"]]},
-                 text=[f"{c:+.2f}" for c in rows["change"]], textposition="outside", cliponaxis=False,
-                 customdata=list(zip(rows["prev_value"].map(_value), rows["value"].map(_value), rows["unit"],
-                                     strict=True)),
-                 hovertemplate="%{y}<br>%{customdata[0]} → %{customdata[1]} %{customdata[2]}"
-                               "<br>贡献变化 %{x:+.2f} 分<extra></extra>")
+                marker={"color": [GOOD if c >= 0 else BAD for c in rows["change"]]},
+                text=[f"{c:+.2f}" for c in rows["change"]], textposition="outside", cliponaxis=False,
+                customdata=list(zip(rows["prev_value"].map(_value), rows["value"].map(_value), rows["unit"],
+                                    strict=True)),
+                hovertemplate="%{y}<br>%{customdata[0]} → %{customdata[1]} %{customdata[2]}"
+                              "<br>贡献变化 %{x:+.2f} 分<extra></extra>")
     span = max(float(rows["change"].abs().max()), 0.5) * 1.4
     before, after = frame.attrs.get("prev_index", float("nan")), frame.attrs.get("index", float("nan"))
     return figure([bar], _compact(

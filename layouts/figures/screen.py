@@ -91,8 +91,8 @@ def ranking_figure(df: pd.DataFrame, limit: int = 10) -> go.Figure:
         return empty_figure("时段末没有在办案件")
     rows = top.iloc[::-1]
     bar = trace(go.Bar, x=rows["open"], y=rows["name"], orientation="h", text=rows["open"], textposition="outside",
-                 constraintext="none", cliponaxis=False, marker={"color": ACCENT}, customdata=rows["code"],
-                 hovertemplate="%{y}<br>在办 %{x} 件<extra></extra>")
+                constraintext="none", cliponaxis=False, marker={"color": ACCENT}, customdata=rows["code"],
+                hovertemplate="%{y}<br>在办 %{x} 件<extra></extra>")
     return figure([bar], _screen(left=8, bottom=8, top=8, bargap=0.3, xaxis={"visible": False, "rangemode": "tozero"},
                                  yaxis={"automargin": True}))
 
@@ -107,8 +107,8 @@ def trend_figure(df: pd.DataFrame) -> go.Figure:
         if part.empty:
             continue
         bars.append(trace(go.Bar, x=pd.to_datetime(part["month"]), y=part["cases"], name=KIND_LABELS[kind],
-                           marker={"color": KIND_COLORS[kind]},
-                           hovertemplate=f"%{{x|%Y年%-m月}}<br>{KIND_LABELS[kind]} %{{y}} 件<extra></extra>"))
+                          marker={"color": KIND_COLORS[kind]},
+                          hovertemplate=f"%{{x|%Y年%-m月}}<br>{KIND_LABELS[kind]} %{{y}} 件<extra></extra>"))
     return figure(bars, _screen(
         top=44, barmode="stack", bargap=0.25,
         legend={"orientation": "h", "x": 0, "y": 1.14, "font": {"size": 15}, "traceorder": "normal"},
