@@ -23,7 +23,7 @@ from data.filters import AreaRef, find_area
 from data.queries import backlog as q
 from data.queries import supervision as sq
 from data.queries.base import child_level
-from data.queries.overdue import parse_sort
+from data.queries.list_pages import parse_sort
 from data.vocab import LEVEL_LABELS, Level
 from layouts.backlog import SUP_TILES, TILES
 from layouts.figures import backlog as fig
@@ -151,7 +151,7 @@ def _register_lists(app: Dash) -> None:
         state = current_view(search)
         frame = run_query(q.backlog_cases, state.area, state.period)
         shown = q.case_page(frame, _page(BacklogPage.TABLE, page_current), fig.CASE_PAGE_SIZE,
-                            parse_sort(sort_by, q.CASE_SORT_KEYS, ()))
+                            parse_sort(sort_by, q.CASE_SORT_KEYS))
         return (fig.case_rows(shown.rows), shown.pages, shown.page,
                 f"列出 {count_full(len(frame))} 件（至多 {q.CASE_LIST_LIMIT} 件）")
 
@@ -161,7 +161,7 @@ def _register_lists(app: Dash) -> None:
         state = current_view(search)
         frame = run_query(sq.supervision_list, state.area, state.period)
         shown = sq.supervision_page(frame, _page(BacklogPage.SUP_TABLE, page_current), fig.CASE_PAGE_SIZE,
-                                parse_sort(sort_by, sq.LIST_SORT_KEYS, ()))
+                                parse_sort(sort_by, sq.LIST_SORT_KEYS))
         return (fig.supervision_rows(shown.rows), shown.pages, shown.page,
                 f"列出 {count_full(len(frame))} 件（至多 {sq.LIST_LIMIT} 件）",
                 fig.forces_items(run_query(sq.task_forces, state.area, state.period)))

@@ -242,7 +242,7 @@ def test_supervision_list_pages_sort_by_state_and_next_due(small_db: Engine, are
 
 
 def test_case_sort_keys_are_whitelisted() -> None:
-    from data.queries.overdue import parse_sort
+    from data.queries.list_pages import parse_sort
 
     sent = [{"column_id": "color", "direction": "desc"}, {"column_id": "id; DROP TABLE", "direction": "asc"},
             {"column_id": "state", "direction": "sideways"}, ["x"], {"column_id": 3, "direction": "asc"}]

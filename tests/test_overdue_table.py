@@ -13,6 +13,7 @@ from callbacks.overdue import PAGING, case_id_of, clicked_code, drill_target, ke
 from dashboard.ids import BacklogPage, OverduePage
 from data.filters import AreaRef, Period, city, find_area
 from data.queries import overdue as q
+from data.queries.list_pages import parse_sort
 from data.vocab import Level
 
 YEAR_2023 = Period(date(2023, 1, 1), date(2023, 12, 31))
@@ -92,13 +93,16 @@ def test_overlong_and_odd_filter_queries() -> None:
 
 
 def test_sort_whitelist() -> None:
-    assert q.parse_sort([{"column_id": "unit", "direction": "asc"}]) == (("unit", False),)
-    assert q.parse_sort([{"column_id": "overdue_days", "direction": "desc"}]) == (("overdue_days", True),)
+    def sort(sort_by: object) -> tuple:
+        return parse_sort(sort_by, q.TABLE_COLUMNS, q.DEFAULT_SORT)  # as parse_table_request parses it
+
+    assert sort([{"column_id": "unit", "direction": "asc"}]) == (("unit", False),)
+    assert sort([{"column_id": "overdue_days", "direction": "desc"}]) == (("overdue_days", True),)
     for bad in ([{"column_id": "id; DROP TABLE cases", "direction": "asc"}],
                 [{"column_id": "unit", "direction": "sideways"}], "unit", None, [None], [{"column_id": ["unit"]}]):
-        assert q.parse_sort(bad) == q.DEFAULT_SORT
+        assert sort(bad) == q.DEFAULT_SORT
     many = [{"column_id": c, "direction": "asc"} for c in ("unit", "kind", "card", "place", "unit")]
-    assert q.parse_sort(many) == (("unit", False), ("kind", False), ("card", False))
+    assert sort(many) == (("unit", False), ("kind", False), ("card", False))
 
 
 def test_paging_is_clamped() -> None:

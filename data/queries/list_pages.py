@@ -7,12 +7,14 @@ a table shows 10 rows of them; paging on the server sends one page on each refre
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
 SortKeys = Mapping[str, tuple[str, ...]]  # table column → the frame columns it sorts by, in order
+MAX_SORTS = 3
 
 
 @dataclass(frozen=True)
@@ -37,3 +39,19 @@ def list_page(frame: pd.DataFrame, page: int, size: int, sort: tuple[tuple[str, 
         ascending = [not descending for column, descending in sort for _ in keys[column]]
         frame = frame.loc[sortable.sort_values(by=by, ascending=ascending, kind="stable", na_position="first").index]
     return ListPage(frame.iloc[page * size:(page + 1) * size].reset_index(drop=True), page, pages)
+
+
+def parse_sort(sort_by: Any, columns: Collection[str],
+               default: tuple[tuple[str, bool], ...] = ()) -> tuple[tuple[str, bool], ...]:
+    """DataTable `sort_by` (from the browser, so anything) → at most MAX_SORTS (column, descending) pairs on the
+    whitelisted `columns`; `default` when none is valid. Every server-sorted table parses its sort here."""
+    keys: list[tuple[str, bool]] = []
+    for item in sort_by if isinstance(sort_by, list) else []:
+        if not isinstance(item, Mapping):
+            continue
+        column, direction = item.get("column_id"), item.get("direction")
+        if not isinstance(column, str) or not isinstance(direction, str):
+            continue  # forged JSON (lists, numbers) is not a sort key
+        if column in columns and direction in ("asc", "desc") and column not in [k for k, _ in keys]:
+            keys.append((column, direction == "desc"))
+    return tuple(keys[:MAX_SORTS]) or default

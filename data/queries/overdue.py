@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -56,6 +56,7 @@ from data.queries.base import (
     summary_child,
     uses_summaries,
 )
+from data.queries.list_pages import parse_sort
 from data.rules import AGING_BUCKETS, DUE_SOON_HOURS
 from data.summaries import AGING_DAYS, MAX_SPAN_CLASS, day_number, from_day_number, summaries_fresh
 from data.vocab import CARD_LABELS, CARD_ORDER, KIND_LABELS, CardColor, Kind, Level
@@ -419,7 +420,6 @@ def falling_due(area: AreaRef, at: datetime, kinds: tuple[str, ...], hours: int)
 
 PAGE_SIZE = 15
 MAX_PAGE_SIZE = 50
-MAX_SORTS = 3
 MAX_FILTER_CHARS = 600
 MAX_VALUE_CHARS = 64
 MAX_NUMBER = 100_000.0
@@ -476,21 +476,6 @@ def _int_in(value: Any, lo: int, hi: int, default: int) -> int:
     except (TypeError, ValueError, OverflowError):
         return default
     return min(max(number, lo), hi)
-
-
-def parse_sort(sort_by: Any, columns: Collection[str] = TABLE_COLUMNS,
-               default: tuple[tuple[str, bool], ...] = DEFAULT_SORT) -> tuple[tuple[str, bool], ...]:
-    """DataTable `sort_by` → at most MAX_SORTS (column, descending) pairs on the whitelisted `columns`."""
-    keys: list[tuple[str, bool]] = []
-    for item in sort_by if isinstance(sort_by, list) else []:
-        if not isinstance(item, Mapping):
-            continue
-        column, direction = item.get("column_id"), item.get("direction")
-        if not isinstance(column, str) or not isinstance(direction, str):
-            continue  # forged JSON (lists, numbers) is not a sort key
-        if column in columns and direction in ("asc", "desc") and column not in [k for k, _ in keys]:
-            keys.append((column, direction == "desc"))
-    return tuple(keys[:MAX_SORTS]) or default
 
 
 def _unquote(raw: str) -> str:
@@ -580,7 +565,7 @@ def parse_table_request(page_current: Any, page_size: Any, sort_by: Any, filter_
     return TableRequest(
         page=_int_in(page_current, 0, 1_000_000, 0),
         page_size=_int_in(page_size, 1, MAX_PAGE_SIZE, PAGE_SIZE),
-        sort=parse_sort(sort_by),
+        sort=parse_sort(sort_by, TABLE_COLUMNS, DEFAULT_SORT),
         filters=filters,
         ignored=ignored,
     )
