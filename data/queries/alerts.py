@@ -30,7 +30,7 @@ from data.models_ops import (
     WarningStatus,
 )
 from data.queries.backlog import count_if, frame_of
-from data.queries.overdue import bucket_counts, bucket_index, week_starts
+from data.queries.base import bucket_counts, bucket_index, week_starts
 
 WARNINGS = RiskWarning.__table__
 EVENTS = RiskWarningEvent.__table__

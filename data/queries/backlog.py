@@ -28,9 +28,16 @@ from data.filters import AreaRef, Period
 from data.models import Area, CaseEvent
 from data.models_ops import BacklogColorChange, BacklogListing, SupervisionListing
 from data.models_summary import SumBacklogBoard, SumBacklogSpan
-from data.queries.base import CASES, CHILD_COLUMN, instant, midnight_day, summary_area
+from data.queries.base import (
+    CASES,
+    CHILD_COLUMN,
+    bucket_counts,
+    bucket_index,
+    instant,
+    midnight_day,
+    summary_area,
+)
 from data.queries.list_pages import ListPage, SortKeys, list_page
-from data.queries.overdue import bucket_counts, bucket_index
 from data.summaries import backlog_days
 from data.vocab import BacklogColor, BacklogOrigin, Kind, Level
 

@@ -7,16 +7,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from typing import Any
 
+import numpy as np
+import pandas as pd
 from sqlalchemy import (
     ColumnElement,
     Date,
     DateTime,
     Dialect,
     Engine,
+    Integer,
     Select,
     String,
     Table,
@@ -32,6 +36,7 @@ from sqlalchemy import (
     true,
     union_all,
 )
+from sqlalchemy.sql.elements import KeyedColumnElement
 from sqlalchemy.sql.selectable import Subquery
 from sqlalchemy.types import TypeEngine
 
@@ -237,6 +242,34 @@ def week_starts(period: Period) -> list[date]:
     """The Monday of every week that has a day in the period."""
     first = period.start - timedelta(days=period.start.weekday())
     return [first + timedelta(weeks=i) for i in range((period.end - first).days // 7 + 1)]
+
+
+def bucket_index(column: KeyedColumnElement[Any], edges: Sequence[datetime]) -> ColumnElement[Any]:
+    """Index i of the interval [edges[i], edges[i+1]) a timestamp falls in (the last one is open-ended).
+
+    A portable CASE (no dialect date functions), nested as a binary search so that a three-year weekly series
+    costs ~8 comparisons per row instead of ~80.
+    """
+
+    def between(lo: int, hi: int) -> ColumnElement[Any]:
+        if lo == hi:
+            return literal(lo, Integer())
+        mid = (lo + hi + 1) // 2
+        return case((column < instant(edges[mid]), between(lo, mid - 1)), else_=between(mid, hi))
+
+    return between(0, len(edges) - 1)
+
+
+def bucket_counts(rows: Iterable[Sequence[Any]], buckets: int, columns: Sequence[str]) -> pd.DataFrame:
+    """(bucket index, column, count) rows → one row per bucket, 0 where nothing was counted; rows of a column
+    not in `columns` are left out. Filled in numpy: `DataFrame.loc` per row cost about 0.1 ms each."""
+    position = {c: j for j, c in enumerate(columns)}
+    totals = np.zeros((buckets, len(columns)), dtype=np.int64)
+    for index, column, n in rows:
+        j = position.get(column)
+        if j is not None:
+            totals[int(index), j] += int(n)
+    return pd.DataFrame(totals, columns=list(columns))
 
 
 # SQLite and PostgreSQL need different SQL for these.

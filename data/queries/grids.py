@@ -24,9 +24,17 @@ from data.models import Area, GridWorker
 from data.models_ops import GridSilence, GridVisit, KeyGroup, KeyPerson, VisitMode
 from data.models_summary import SumCoverage, SumVisits, SumVisitsCounty
 from data.queries.backlog import children_of, count_if, frame_of, month_starts
-from data.queries.base import CASES, instant, midnight_day, registered_in, sum_of, uses_summaries
+from data.queries.base import (
+    CASES,
+    bucket_counts,
+    bucket_index,
+    instant,
+    midnight_day,
+    registered_in,
+    sum_of,
+    uses_summaries,
+)
 from data.queries.flow import NodeFamily, NodeFilter, flow_rows
-from data.queries.overdue import bucket_counts, bucket_index
 from data.summaries import coverage_days, day_number, visits_fresh
 from data.vocab import Channel, Level, WorkerRole
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -21,21 +21,18 @@ from sqlalchemy import (
     CTE,
     ColumnElement,
     Engine,
-    Integer,
     Select,
     Table,
     and_,
     case,
     false,
     func,
-    literal,
     not_,
     or_,
     select,
     true,
     union_all,
 )
-from sqlalchemy.sql.elements import KeyedColumnElement
 from sqlalchemy.sql.selectable import FromClause, Subquery
 
 from data.filters import AreaRef, Period, kind_clause
@@ -46,6 +43,8 @@ from data.queries.base import (
     CHILD_COLUMN,
     DAILY,
     STANDING,
+    bucket_counts,
+    bucket_index,
     day_range,
     instant,
     midnight_day,
@@ -55,6 +54,7 @@ from data.queries.base import (
     summary_area,
     summary_child,
     uses_summaries,
+    week_starts,
 )
 from data.queries.list_pages import parse_sort
 from data.rules import AGING_BUCKETS, DUE_SOON_HOURS
@@ -304,40 +304,6 @@ def cards_by_child(engine: Engine, area: AreaRef, period: Period, kinds: tuple[s
     )
     frame = _frame(engine, stmt, ["code", "name", *[str(c) for c in CARD_ORDER]])
     return frame.astype({str(c): int for c in CARD_ORDER})
-
-
-def week_starts(period: Period) -> list[date]:
-    """Mondays of the weeks touching the period (the first may fall before the period's start)."""
-    first = period.start - timedelta(days=period.start.weekday())
-    return [first + timedelta(weeks=i) for i in range((period.end - first).days // 7 + 1)]
-
-
-def bucket_index(column: KeyedColumnElement[Any], edges: Sequence[datetime]) -> ColumnElement[Any]:
-    """Index i of the interval [edges[i], edges[i+1]) a timestamp falls in (the last one is open-ended).
-
-    A portable CASE (no dialect date functions), nested as a binary search so that a three-year weekly series
-    costs ~8 comparisons per row instead of ~80.
-    """
-
-    def between(lo: int, hi: int) -> ColumnElement[Any]:
-        if lo == hi:
-            return literal(lo, Integer())
-        mid = (lo + hi + 1) // 2
-        return case((column < instant(edges[mid]), between(lo, mid - 1)), else_=between(mid, hi))
-
-    return between(0, len(edges) - 1)
-
-
-def bucket_counts(rows: Iterable[Sequence[Any]], buckets: int, columns: Sequence[str]) -> pd.DataFrame:
-    """(bucket index, column, count) rows → one row per bucket, 0 where nothing was counted; rows of a column
-    not in `columns` are left out. Filled in numpy: `DataFrame.loc` per row cost about 0.1 ms each."""
-    position = {c: j for j, c in enumerate(columns)}
-    totals = np.zeros((buckets, len(columns)), dtype=np.int64)
-    for index, column, n in rows:
-        j = position.get(column)
-        if j is not None:
-            totals[int(index), j] += int(n)
-    return pd.DataFrame(totals, columns=list(columns))
 
 
 def cards_by_week(engine: Engine, area: AreaRef, period: Period, kinds: tuple[str, ...] = ()) -> pd.DataFrame:

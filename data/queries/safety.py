@@ -53,6 +53,7 @@ from data.queries.base import (
     RED_CARDS,
     STANDING,
     TOWNSHIP,
+    bucket_index,
     day_range,
     facts_in,
     instant,
@@ -63,7 +64,6 @@ from data.queries.base import (
     uses_summaries,
 )
 from data.queries.grids import AREA_CHILD, AREA_SELF, CHILD, coverage_rate, coverage_snapshot
-from data.queries.overdue import bucket_index
 from data.queries.villages import uses_village_summary, village_counts
 from data.summaries import day_number, from_day_number, standing_day, summaries_fresh
 from data.vocab import RESOLVED_OUTCOMES, CardColor, Kind, Level, Outcome

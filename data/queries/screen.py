@@ -21,6 +21,7 @@ from data.queries.base import (
     DAILY,
     RED_CARDS,
     STANDING,
+    bucket_index,
     day_range,
     instant,
     open_at,
@@ -32,7 +33,7 @@ from data.queries.base import (
     uses_summaries,
 )
 from data.queries.flow import flow_rows
-from data.queries.overdue import bucket_index, group_column, overdue_summary
+from data.queries.overdue import group_column, overdue_summary
 from data.queries.summary import disputes_handled
 from data.summaries import from_day_number, summaries_fresh
 from data.vocab import HANDLING_ORDER, CardColor, Kind, Level
