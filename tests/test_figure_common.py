@@ -10,7 +10,7 @@ import plotly.io as pio
 import pytest
 
 from dashboard.theme import DARK_TEMPLATE, LIGHT_TEMPLATE, register_templates
-from layouts.figures.common import STRICT_ENV, check_figure, figure, trace
+from layouts.figures.common import STRICT_ENV, check_figure, count_axis, figure, trace
 
 
 @pytest.fixture(autouse=True)
@@ -60,3 +60,12 @@ def test_traces_are_built_unvalidated_and_checked_with_their_figure() -> None:
         figure([bar], {})
     check_figure(figure([trace(go.Scatter, x=[1, 2], y=[3, 4], mode="lines")], {}))
 
+
+
+@pytest.mark.parametrize(("top", "step"), [(0, 1), (1, 1), (10, 1), (11, None), (4200, None)])
+def test_a_count_axis_never_ticks_a_fraction(top: float, step: int | None) -> None:
+    """Small counts step by one case; larger ones keep Plotly's step, always printed as a whole number."""
+    axis = count_axis(top, "件")
+    assert axis.get("dtick") == step
+    assert axis["tickformat"] == ",d" and axis["rangemode"] == "tozero" and axis["title"] == {"text": "件"}
+    assert "title" not in count_axis(top)

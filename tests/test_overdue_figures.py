@@ -83,6 +83,18 @@ def test_cards_trend_lines_per_color() -> None:
     assert [t.name for t in f.data] == ["蓝牌", "黄牌", "红牌"]
     assert list(f.data[2].y) == [0, 3]
     assert pd.Timestamp(f.data[0].x[1]) == pd.Timestamp("2023-01-09")
+    assert f.layout.yaxis.dtick == 1 and f.layout.yaxis.title.text == "张/周"  # at most 6 a week: whole steps
+
+
+def test_small_counts_tick_by_whole_cases() -> None:
+    """A township with one overdue case drew "0.2 件" ticks: every count axis steps by 1 up to 10."""
+    one = pd.DataFrame({"code": ["a", "b"], "name": ["甲", "乙"], "overdue": [1, 0]})
+    assert fig.overdue_by_area_figure(one, "村居").layout.yaxis.dtick == 1
+    cards = pd.DataFrame({"code": ["a", "b"], "name": ["甲", "乙"], "blue": [3, 0], "yellow": [4, 0], "red": [4, 1]})
+    assert fig.cards_by_area_figure(cards, "村居").layout.yaxis.dtick is None  # the stack reaches 11
+    assert fig.cards_by_area_figure(cards.iloc[1:], "村居").layout.yaxis.dtick == 1
+    many = pd.DataFrame({"unit": ["甲局"], "overdue": [40]})
+    assert fig.overdue_by_unit_figure(many).layout.xaxis.dtick is None
 
 
 def test_days_overdue_counts_started_days() -> None:

@@ -28,7 +28,15 @@ from data.vocab import (
     Status,
     Step,
 )
-from layouts.figures.common import CHART_FONT, compact_layout, empty_figure, figure, trace, two_panels
+from layouts.figures.common import (
+    CHART_FONT,
+    compact_layout,
+    count_axis,
+    empty_figure,
+    figure,
+    trace,
+    two_panels,
+)
 
 COLOR_NAMES = {c: BACKLOG_COLOR_LABELS[BacklogColor(c)] for c in COLORS}
 ORIGIN_NAMES = {o: BACKLOG_ORIGIN_LABELS[BacklogOrigin(o)] for o in ORIGINS}
@@ -43,14 +51,6 @@ def month_axis_layout(months: int, bars: bool = True) -> dict:
     step = "M1" if months <= 12 else ("M3" if months <= 36 else "M6")
     return {"tickformat": "%-m月\n%Y年", "dtick": step, "tickangle": 0,
             "ticklabelmode": "period" if bars else "instant"}
-
-
-def count_ticks(top: float) -> dict:
-    """Whole-number ticks: every unit for small counts (no "0.5 件", no repeated labels)."""
-    settings: dict = {"tickformat": ",d", "rangemode": "tozero"}
-    if top <= 10:
-        settings["dtick"] = 1
-    return settings
 
 
 _compact_layout = partial(compact_layout, top=36)  # this page's charts: `compact_layout` with 36 px above the plot
@@ -93,7 +93,7 @@ def origin_figure(frame: pd.DataFrame) -> go.Figure:
     return two_panels(panels["on_board"], panels["resolved"], {
         "barmode": "stack", **_compact_layout(left=48, bottom=64),
         "xaxis": {"title": {"text": "时段末在办"}}, "xaxis2": {"title": {"text": "期内化解"}},
-        "yaxis": count_ticks(float(tops["on_board"])), "yaxis2": count_ticks(float(tops["resolved"]))})
+        "yaxis": count_axis(float(tops["on_board"])), "yaxis2": count_axis(float(tops["resolved"]))})
 
 
 def area_figure(frame: pd.DataFrame, child_label: str) -> go.Figure:
@@ -114,8 +114,8 @@ def area_figure(frame: pd.DataFrame, child_label: str) -> go.Figure:
     top = max(float(rows["resolved"].max()), 1.0)
     return two_panels(board, [resolved], {
         "barmode": "stack", "clickmode": "event", "showlegend": True, **_compact_layout(left=110, bottom=64),
-        "xaxis": {**count_ticks(float(rows["on_board"].max())), "title": {"text": f"时段末在办（按{child_label}）"}},
-        "xaxis2": {**count_ticks(top * 1.25), "title": {"text": "期内化解"}, "range": [0, top * 1.25]}},
+        "xaxis": {**count_axis(float(rows["on_board"].max())), "title": {"text": f"时段末在办（按{child_label}）"}},
+        "xaxis2": {**count_axis(top * 1.25), "title": {"text": "期内化解"}, "range": [0, top * 1.25]}},
         widths=(0.55, 0.45), gap=0.03, share_y=True)
 
 
@@ -160,7 +160,7 @@ def resolved_figure(frame: pd.DataFrame) -> go.Figure:
             "yref": "paper", "x": 1, "y": 1.0, "xanchor": "right", "yanchor": "bottom", "showarrow": False,
             "font": {"size": CHART_FONT + 1, "color": TEXT}}
     return figure(bars, {**_compact_layout(top=64, bottom=56), "barmode": "stack", "annotations": [note],
-                         "xaxis": month_axis_layout(len(frame)), "yaxis": count_ticks(float(frame["total"].max()))})
+                         "xaxis": month_axis_layout(len(frame)), "yaxis": count_axis(float(frame["total"].max()))})
 
 
 def year_totals(frame: pd.DataFrame) -> dict[int, int]:

@@ -65,6 +65,18 @@ def empty_figure(message: str = "所选条件下暂无数据", title: str | None
                        "yaxis": {"visible": False}})
 
 
+def count_axis(top: float, unit: str | None = None) -> dict:
+    """A count axis from zero with whole-number ticks only: up to 10 it steps by 1, since Plotly's own step for
+    a small range is 0.2 or 0.5 and would print "0.2 件" (or, formatted as integers, repeated labels).
+    `top` is the largest value drawn on the axis (a stack's total); `unit` becomes the axis title."""
+    axis: dict = {"rangemode": "tozero", "tickformat": ",d"}
+    if top <= 10:
+        axis["dtick"] = 1
+    if unit:
+        axis["title"] = {"text": unit}
+    return axis
+
+
 def compact_layout(top: int, left: int = 56, bottom: int = 44, **layout) -> dict:
     """A page chart's layout: its margins, the chart font and the legend in a row above the plot (`layout`
     adds to it). Fresh dicts each call: callers may change them."""

@@ -22,7 +22,7 @@ from data.vocab import (
     STATUS_LABELS,
     Status,
 )
-from layouts.figures.common import empty_figure, figure, trace
+from layouts.figures.common import count_axis, empty_figure, figure, trace
 
 # One color per column of the diagram, so a node's family reads at a glance.
 FAMILY_COLORS: dict[NodeFamily, str] = {
@@ -202,11 +202,6 @@ def escalation_figure(steps: pd.DataFrame) -> go.Figure:
     return figure([bar], {"yaxis": {"autorange": "reversed"},
                           "xaxis": {"range": [0, top * 1.6], "title": {"text": "提级案件数"}, **count_axis(top)},
                           "showlegend": False, "margin": {"l": 120, "r": 24, "t": 16, "b": 44}})
-
-
-def count_axis(max_value: float) -> dict:
-    """Axis settings for counts: from zero, and never a fractional tick (small counts step by 1)."""
-    return {"rangemode": "tozero", "tickformat": ",d", **({"dtick": 1} if max_value <= 5 else {})}
 
 
 def _pct(value: float) -> str:

@@ -25,7 +25,7 @@ from data.vocab import (
     Kind,
     Step,
 )
-from layouts.figures.common import empty_figure, figure, trace
+from layouts.figures.common import count_axis, empty_figure, figure, trace
 
 NO_OVERDUE = "时段末没有逾期案件"
 AGING_COLORS = ("#fadb14", WARN, "#fa8c16", "#ff7a45", BAD)
@@ -37,10 +37,6 @@ def _compact(left: int = 48, bottom: int = 48, **layout) -> dict:
     """Panels carry their titles in HTML, so figures use the whole box (`layout` adds to it)."""
     return {"margin": {"l": left, "r": 16, "t": 16, "b": bottom}, "font": {"size": GRAPH_FONT}, "bargap": 0.25,
             "hoverlabel": {"font": {"size": 15}}, **layout}
-
-
-def _count_axis(unit: str = "件") -> dict:
-    return {"title": {"text": unit}, "rangemode": "tozero"}
 
 
 def _top_legend() -> dict:
@@ -62,7 +58,7 @@ def overdue_by_area_figure(df: pd.DataFrame, child_label: str) -> go.Figure:
         marker={"color": ACCENT}, name="逾期案件", cliponaxis=False,
         hovertemplate=f"%{{x}}<br>逾期在办 %{{y}} 件<extra>{child_label}</extra>",
     )
-    return figure([bar], _compact(xaxis=_area_ticks(df), yaxis=_count_axis()))
+    return figure([bar], _compact(xaxis=_area_ticks(df), yaxis=count_axis(df["overdue"].max(), "件")))
 
 
 def overdue_by_unit_figure(df: pd.DataFrame) -> go.Figure:
@@ -75,7 +71,7 @@ def overdue_by_unit_figure(df: pd.DataFrame) -> go.Figure:
         textfont={"size": 14}, constraintext="none", marker={"color": WARN}, cliponaxis=False,
         hovertemplate="%{y}<br>逾期在办 %{x} 件<extra></extra>",
     )
-    return figure([bar], _compact(left=8, bottom=44, xaxis=_count_axis(),
+    return figure([bar], _compact(left=8, bottom=44, xaxis=count_axis(df["overdue"].max(), "件"),
                                   yaxis={"automargin": True, "tickfont": {"size": 14}}))
 
 
@@ -87,7 +83,8 @@ def aging_figure(df: pd.DataFrame) -> go.Figure:
         x=df["bucket"], y=df["overdue"], text=df["overdue"], textposition="outside", cliponaxis=False,
         marker={"color": list(AGING_COLORS[: len(df)])}, hovertemplate="逾期%{x}<br>%{y} 件<extra></extra>",
     )
-    return figure([bar], _compact(bottom=56, xaxis={"title": {"text": "逾期时长"}}, yaxis=_count_axis()))
+    return figure([bar], _compact(bottom=56, xaxis={"title": {"text": "逾期时长"}},
+                                  yaxis=count_axis(df["overdue"].max(), "件")))
 
 
 def cards_by_area_figure(df: pd.DataFrame, child_label: str) -> go.Figure:
@@ -102,7 +99,8 @@ def cards_by_area_figure(df: pd.DataFrame, child_label: str) -> go.Figure:
         )
         for color in CARD_ORDER
     ]
-    return figure(bars, _compact(barmode="stack", legend=_top_legend(), xaxis=_area_ticks(df), yaxis=_count_axis()))
+    return figure(bars, _compact(barmode="stack", legend=_top_legend(), xaxis=_area_ticks(df),
+                                  yaxis=count_axis(df[colors].sum(axis=1).max(), "件")))
 
 
 def cards_trend_figure(df: pd.DataFrame) -> go.Figure:
@@ -121,7 +119,7 @@ def cards_trend_figure(df: pd.DataFrame) -> go.Figure:
     ]
     return figure(lines, _compact(left=56, legend=_top_legend(), hovermode="x unified",
                                   xaxis={"tickformat": "%-m月%-d日"},
-                                  yaxis=_count_axis("张/周")))
+                                  yaxis=count_axis(df[colors].to_numpy().max(), "张/周")))
 
 
 # --- table, lists, timeline --------------------------------------------------------------------------------

@@ -17,8 +17,7 @@ from data.queries.base import Grain
 from data.queries.resolution import ALL_KINDS, RankMetric
 from data.rules import SMALL_SAMPLE_MIN
 from data.vocab import KIND_LABELS, Kind
-from layouts.figures.common import empty_figure, figure, trace
-from layouts.figures.flow import count_axis
+from layouts.figures.common import count_axis, empty_figure, figure, trace
 
 SMALL_FLAG = "样本少"
 RANK_TITLES = {RankMetric.MEDIATION: "调解成功率", RankMetric.RESOLUTION: "化解率"}
