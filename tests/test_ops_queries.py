@@ -11,6 +11,7 @@ import math
 from collections import Counter
 from datetime import date, datetime, timedelta
 
+import numpy as np
 import pandas as pd
 import pytest
 from sqlalchemy import Engine, text
@@ -390,6 +391,15 @@ def test_indicator_values_match_raw_counts(small_db: Engine, area: AreaRef) -> N
         assert math.isclose(got.loc[code, "red_card_rate"], n * 1e4 / pop[code] / years)
     for code, (due, on_time) in raw_coverage(small_db, area, YEAR_2023.hi, f"p.{col}").items():
         assert math.isclose(got.loc[code, "visit_coverage"], 100 * on_time / due)
+    itself = qs.indicator_values(small_db, area, YEAR_2023, SETTINGS, config, by_child=False).set_index("code")
+    surveyed = dict(rows(small_db, "SELECT area_code, value FROM indicator_values WHERE indicator_code = :c AND "
+                                   "period_end >= :lo AND period_end <= :hi ORDER BY period_end, id",
+                         c=config.survey_code, lo=YEAR_2023.end - timedelta(days=qs.SURVEY_LOOKBACK_DAYS),
+                         hi=YEAR_2023.end))  # the latest within the year before the end wins
+    assert area.code in surveyed  # the demo surveys the city and the counties every half year
+    for frame in (got, itself):
+        expected = frame.index.map(lambda code: surveyed.get(code, math.nan)).to_numpy(dtype=float)
+        assert np.allclose(frame["sense_of_security"].to_numpy(dtype=float), expected, equal_nan=True)
 
 
 def test_sliced_computation_equals_one_period_at_a_time(small_db: Engine, area: AreaRef) -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,10 +33,8 @@ from sqlalchemy import (
     and_,
     case,
     func,
-    inspect,
     literal,
     select,
-    text,
     union_all,
 )
 from sqlalchemy.sql.selectable import Subquery
@@ -45,6 +43,7 @@ from data.alert_rules import OpsSettings, config_file, read_json
 from data.filters import AreaRef, Period, repeat_petition
 from data.models import Area, CaseCard
 from data.models_ops import GridVisit, KeyPerson
+from data.models_strategy import IndicatorValue
 from data.queries.backlog import children_of, count_if, month_starts
 from data.queries.base import (
     CASES,
@@ -53,6 +52,7 @@ from data.queries.base import (
     RED_CARDS,
     STANDING,
     TOWNSHIP,
+    as_date,
     bucket_index,
     day_range,
     facts_in,
@@ -72,6 +72,7 @@ AREAS = Area.__table__
 CARDS = CaseCard.__table__
 PERSONS = KeyPerson.__table__
 VISITS = GridVisit.__table__
+SURVEYS = IndicatorValue.__table__  # the surveyed sense of security is an indicator value
 DIRECTIONS = ("lower_better", "higher_better")
 SURVEY_LOOKBACK_DAYS = 366
 
@@ -446,16 +447,16 @@ def _coverage(engine: Engine, area: AreaRef, slices: list[Period], by_child: boo
 def _survey(engine: Engine, codes: dict[str, str], slices: list[Period], code: str) -> dict:
     """Per (key, slice): the latest survey value of the area whose period ended within a year before the
     slice's end (`codes` maps keys to area codes)."""
-    if not codes or not inspect(engine).has_table("indicator_values"):
+    if not codes:
         return {}
     lo = slices[0].end - timedelta(days=SURVEY_LOOKBACK_DAYS)
-    names = ", ".join(f":a{i}" for i in range(len(codes)))
-    sql = text(f"SELECT area_code, value, period_end FROM indicator_values WHERE indicator_code = :code "
-               f"AND period_end >= :lo AND period_end <= :hi AND area_code IN ({names}) ORDER BY period_end, id")
-    params = {"code": code, "lo": lo, "hi": slices[-1].end, **{f"a{i}": c for i, c in enumerate(codes.values())}}
+    v = SURVEYS
+    stmt = (select(v.c.area_code, v.c.value, v.c.period_end)
+            .where(v.c.indicator_code == code, v.c.period_end >= lo, v.c.period_end <= slices[-1].end,
+                   v.c.area_code.in_(list(codes.values())))
+            .order_by(v.c.period_end, v.c.id))
     with engine.connect() as conn:
-        rows = [(a, float(v), v_end if isinstance(v_end, date) else date.fromisoformat(str(v_end)[:10]))
-                for a, v, v_end in conn.execute(sql, params).all()]
+        rows = [(a, float(value), as_date(end)) for a, value, end in conn.execute(stmt).all()]
     key_of = {c: k for k, c in codes.items()}
     out = {}
     for i, s in enumerate(slices):
