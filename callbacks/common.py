@@ -41,7 +41,7 @@ def current_view(search: object) -> ViewState:
     text = search if isinstance(search, str) else ""
     try:
         return remember(f"view:{principal.scope.code}:{text[:2000]}",
-                        lambda: parse_view(text, svc.engine, svc.today(), principal.scope))
+                        lambda: parse_view(text, svc.reader, svc.today(), principal.scope))
     except SQLAlchemyError as exc:  # database down and this view never seen: keep what the page shows
         raise PreventUpdate from exc
 

@@ -82,7 +82,7 @@ def _load_principal() -> Principal | None:
 
 
 def _principal_from_db() -> Principal | None:
-    engine = services().engine
+    engine = services().reader
     if "user_id" in session:
         found = user_with_scope(engine, int(session["user_id"]))
         account, scope = found if found else (None, None)

@@ -37,16 +37,20 @@ class Facts:
 
 @dataclass(frozen=True)
 class Services:
+    """`engine` for writes (imports, accounts, audit); `reader` (`data.db.reader`: no transaction round trips)
+    for what every request reads: the principal, the facts, the view and the page's queries."""
+
     config: Config
     engine: Engine
     cache: QueryCache
+    reader: Engine
 
     def facts(self) -> Facts:
         """Read once per request; when the database is down, the last facts seen (marked unreachable)."""
         if has_request_context() and "cc_facts" in g:
             return g.cc_facts
         try:
-            with self.engine.connect() as conn:
+            with self.reader.connect() as conn:
                 meta = dict(conn.execute(select(Meta.key, Meta.value).where(
                     Meta.key.in_(["data_version", "as_of"]))).all())
             facts = Facts(meta.get("data_version", "0"), _date(meta.get("as_of")), True, time.time())
@@ -65,7 +69,7 @@ class Services:
 
     def query(self, fn: Callable, *args: Any, scope: str = "") -> Any:
         """Run a query function through the cache: `fn(engine, *args)`; stale answers mark the request."""
-        answer = self.cache.run(fn, args, scope, self.facts().version, lambda: fn(self.engine, *args))
+        answer = self.cache.run(fn, args, scope, self.facts().version, lambda: fn(self.reader, *args))
         if answer.stale_since is not None and has_request_context():
             g.cc_stale_since = min(answer.stale_since, g.get("cc_stale_since", answer.stale_since))
         return answer.value

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from data import published
+from data.db import reader
 from data.filters import Period, city, find_area
 from data.stats import stats
 
@@ -79,3 +80,25 @@ def test_sqlite_and_postgresql_give_identical_answers(small_sqlite, small_pg) ->
             a = stats(small_sqlite, find_area(small_sqlite, code) or city(small_sqlite), period)
             b = stats(small_pg, find_area(small_pg, code) or city(small_pg), period)
             assert a == b, (code, period)
+
+
+def test_reads_skip_the_transaction_and_writes_keep_it(small_db) -> None:
+    """`data.db.reader` shares the engine's pool: its connections run each statement on its own (nothing to
+    roll back), and a connection it returns to the pool must be transactional again for the next writer."""
+    read, keys = reader(small_db), ("reader-test-1", "reader-test-2")
+
+    def present(key: str) -> bool:
+        with read.connect() as conn:
+            return conn.execute(text("SELECT COUNT(*) FROM meta WHERE key = :k"), {"k": key}).scalar_one() == 1
+
+    try:
+        with read.connect() as conn:  # closed without a commit: kept all the same, there was no transaction
+            conn.execute(text("INSERT INTO meta (key, value) VALUES (:k, 'x')"), {"k": keys[0]})
+        assert present(keys[0])
+        with pytest.raises(RuntimeError), small_db.begin() as conn:  # most likely the connection just returned
+            conn.execute(text("INSERT INTO meta (key, value) VALUES (:k, 'x')"), {"k": keys[1]})
+            raise RuntimeError("roll back")
+        assert not present(keys[1])
+    finally:
+        with small_db.begin() as conn:
+            conn.execute(text("DELETE FROM meta WHERE key IN (:a, :b)"), {"a": keys[0], "b": keys[1]})
