@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 
+import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
@@ -69,3 +71,19 @@ def test_a_count_axis_never_ticks_a_fraction(top: float, step: int | None) -> No
     assert axis.get("dtick") == step
     assert axis["tickformat"] == ",d" and axis["rangemode"] == "tozero" and axis["title"] == {"text": "件"}
     assert "title" not in count_axis(top)
+
+
+def test_pandas_columns_reach_the_browser_as_plotly_would_send_them() -> None:
+    """`trace` hands Plotly numpy arrays instead of pandas columns (skipping its per-array narwhals trip):
+    the JSON must be what Plotly makes of the columns themselves, for every kind of column a chart uses."""
+    frame = pd.DataFrame({"n": [3, 1, 200000], "rate": [12.5, float("nan"), 99.0], "name": ["宿城区", "沭阳县", "泗洪县"],
+                          "week": pd.to_datetime(["2023-01-02", "2023-01-09", "2023-01-16"]),
+                          "code": ["321302", "321322", "321324"]})
+    zoned = frame["week"].dt.tz_localize("Asia/Shanghai")
+    props = {"x": frame["week"], "y": frame["n"], "text": frame["name"], "customdata": frame[["code", "rate"]],
+             "marker": {"color": frame["rate"]}}
+    for kind, extra in ((go.Bar, {}), (go.Scatter, {"x": zoned}), (go.Scatter, {"x": frame.set_index("week").index})):
+        ours = figure([trace(kind, **{**props, **extra})], {})
+        plotly = figure([kind(**{**props, **extra}, _validate=False)], {})
+        assert ours.to_json() == plotly.to_json()
+    assert isinstance(trace(go.Bar, y=frame["n"]).y, np.ndarray)
