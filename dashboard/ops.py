@@ -18,13 +18,16 @@ LOG = logging.getLogger("dashboard.requests")
 
 
 def database_ready() -> bool:
-    """True when the database answers a trivial query within the pool's timeout."""
-    try:
-        with services().engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        return True
-    except SQLAlchemyError:
-        return False
+    """True when the database answers a trivial query within the pool's timeout. Tried twice: a pooled
+    connection cut by a database restart fails once (and has the pool replace its connections)."""
+    for _attempt in range(2):
+        try:
+            with services().engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return True
+        except SQLAlchemyError:
+            continue
+    return False
 
 
 def register(server: Flask) -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterable
 from datetime import date
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, MetaData, create_engine, event, select
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session
 
 from data.models import Base, Meta
@@ -22,6 +24,13 @@ SQLITE_BULK_CACHE_KIB = -131072
 # query and pays off only for long analytical ones. A server-wide setting (postgresql.conf, ALTER DATABASE …
 # SET) does the same; these make the app behave the same on a default-configured server.
 PG_SESSION_OPTIONS = "-c random_page_cost=1.1 -c jit=off"
+# A pooled PostgreSQL connection idle this long is pinged before reuse (PgBouncer's server_check_delay idea):
+# a page's burst of callbacks reuses its connections without a ping each (one round trip of three for a
+# one-statement query), while a connection left idle, which a database restart or a firewall may have cut,
+# is checked first. One cut within the window fails its query (the outage path: the last data, badged) and
+# makes SQLAlchemy replace every pooled connection.
+PING_AFTER_IDLE_S = 10.0
+_RELEASED = "released_at"
 
 
 def make_engine(url: str) -> Engine:
@@ -39,7 +48,28 @@ def make_engine(url: str) -> Engine:
 
         return engine
     options = os.environ.get("PG_SESSION_OPTIONS", PG_SESSION_OPTIONS).strip()
-    return create_engine(url, pool_pre_ping=True, connect_args={"options": options} if options else {})
+    engine = create_engine(url, connect_args={"options": options} if options else {})
+    ping_when_idle(engine, PING_AFTER_IDLE_S)
+    return engine
+
+
+def ping_when_idle(engine: Engine, idle_s: float) -> None:
+    """Ping a pooled connection before reuse only when it has been back in the pool for `idle_s` or more; a
+    connection that fails the ping is replaced by a fresh one (the pool retries on DisconnectionError)."""
+
+    @event.listens_for(engine.pool, "checkin")
+    def _released(_dbapi_conn, record) -> None:
+        record.info[_RELEASED] = time.monotonic()
+
+    @event.listens_for(engine.pool, "checkout")
+    def _check(dbapi_conn, record, _proxy) -> None:
+        released = record.info.get(_RELEASED)
+        if released is None or time.monotonic() - released < idle_s:  # new, or back a moment ago
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError("pooled connection failed its ping") from exc
 
 
 def reader(engine: Engine) -> Engine:

@@ -8,8 +8,11 @@ import re
 import pytest
 import requests
 from server_helpers import TcpProxy, call_callback, running_server
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 
 from dashboard.ids import Kpi, Shell
+from data.db import ping_when_idle
 
 PASSWORD = "suqian-demo-2023"
 
@@ -57,3 +60,46 @@ def test_outage_keeps_last_data_and_recovers(small_pg, pg_url: str, tmp_path, re
         back = call_callback(http, base, beat, [3], ["down"]).json()["response"]
         assert back[Shell.STALE]["children"] == "" and back[Shell.DATA_VERSION]["data"] != "down"
         assert call_callback(http, base, tiles, ["?area=321324", "v2"]).status_code == 200
+
+
+def _engine_through(proxy: TcpProxy, pg_url: str, idle_s: float):
+    engine = create_engine(pg_url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}"), pool_size=1)
+    ping_when_idle(engine, idle_s)
+    return engine
+
+
+def _one(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT 1")).scalar_one()
+
+
+def test_an_idle_pooled_connection_is_pinged_and_replaced(pg_url: str) -> None:
+    """A connection back in the pool longer than the window is pinged first: one cut meanwhile (a restart, a
+    firewall) costs no failed query, the pool reconnects."""
+    proxy = TcpProxy(5432)
+    engine = _engine_through(proxy, pg_url, idle_s=0.0)
+    try:
+        assert _one(engine) == 1
+        proxy.cut()
+        proxy.restore()
+        assert _one(engine) == 1
+    finally:
+        engine.dispose()
+        proxy.cut()
+
+
+def test_a_connection_reused_within_the_window_is_not_pinged(pg_url: str) -> None:
+    """Within the window no ping is sent, so a cut shows in the next query (the outage path), after which the
+    pool replaces its connections and the query after answers."""
+    proxy = TcpProxy(5432)
+    engine = _engine_through(proxy, pg_url, idle_s=3600.0)
+    try:
+        assert _one(engine) == 1
+        proxy.cut()
+        proxy.restore()
+        with pytest.raises(OperationalError):
+            _one(engine)
+        assert _one(engine) == 1
+    finally:
+        engine.dispose()
+        proxy.cut()
