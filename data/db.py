@@ -75,9 +75,9 @@ def ping_when_idle(engine: Engine, idle_s: float) -> None:
 def reader(engine: Engine) -> Engine:
     """The engine the dashboard's reads go through: the same pool, each statement its own transaction.
 
-    A read on the plain engine is wrapped in BEGIN … ROLLBACK, two of the four round trips a one-statement
-    query makes on PostgreSQL (with the pool's ping and the statement). Reads need no transaction: under
-    READ COMMITTED each statement sees its own snapshot either way. Writes keep the plain engine.
+    A read on the plain engine is wrapped in BEGIN … ROLLBACK: on PostgreSQL two round trips besides its
+    statement. Reads need no transaction: under READ COMMITTED each statement sees its own snapshot either
+    way. Writes keep the plain engine.
     """
     return engine.execution_options(isolation_level="AUTOCOMMIT")
 
