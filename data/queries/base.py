@@ -41,12 +41,13 @@ from sqlalchemy.sql.selectable import Subquery
 from sqlalchemy.types import TypeEngine
 
 from data.filters import AreaRef, Period, kind_clause
-from data.models import Case
+from data.models import Area, Case
 from data.models_summary import SumCase, SumDaily, SumRedCard, SumStanding, SumTownship
 from data.summaries import day_number, split_months, standing_day, summaries_fresh
 from data.vocab import LEVEL_ORDER, RESOLVED_OUTCOMES, Level, Outcome
 
 CASES = Case.__table__
+AREAS = Area.__table__
 DAILY = SumDaily.__table__
 STANDING = SumStanding.__table__
 FACTS = SumCase.__table__
@@ -195,6 +196,22 @@ def month_rows(table: Table, columns: Sequence[ColumnElement], period: Period, w
         lo, hi = split.whole
         parts.insert(0, select(*columns).where(table.c.month >= lo, table.c.month < hi, where))
     return (parts[0] if len(parts) == 1 else union_all(*parts)).subquery(name)
+
+
+def uses_facts(engine: Engine, area: AreaRef) -> bool:
+    """Whether the area's per-case questions can read `sum_cases` (one narrow row per case, its stage hours
+    included) instead of the case and event tables: a city, county or township, while the summaries are fresh
+    (`sum_cases` keeps no village)."""
+    return area.level in (Level.CITY, Level.COUNTY, Level.TOWNSHIP) and summaries_fresh(engine)
+
+
+def facts_area(area: AreaRef) -> ColumnElement[bool]:
+    """The `sum_cases` rows inside a city, county or township. A township's are read through its county's
+    (county, reported day, township) index, so the county comes from the area table, not the code's digits."""
+    if area.level == Level.TOWNSHIP:
+        county = select(AREAS.c.county_code).where(AREAS.c.code == area.code).scalar_subquery()
+        return and_(FACTS.c.county_code == county, FACTS.c.township_code == area.code)
+    return summary_area(FACTS, area)
 
 
 def facts_in(column: str, lo: int, hi: int) -> ColumnElement[bool]:

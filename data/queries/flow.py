@@ -47,11 +47,13 @@ from data.queries.base import (
     bucket_start,
     closed_in,
     day_range,
+    facts_area,
     facts_in,
     hours_since_epoch,
     month_rows,
     registered_in,
     summary_area,
+    uses_facts,
     uses_summaries,
     week_starts,
 )
@@ -390,13 +392,14 @@ def _stage_hours(
 ) -> CTE:
     """Materialized CTE: one row per intake case, one column of hours per stage (NULL when not reached).
 
-    The per-case step instants come from one GROUP BY case over the events (conditional MIN per step),
-    already as numbers of hours so that a stage is one subtraction.
+    Read from `sum_cases` for a city, county or township while it is fresh (a township's quarter at 10M
+    cases: 34 → 9 ms); otherwise the per-case step instants come from one GROUP BY case over the events
+    (conditional MIN per step), already as numbers of hours so that a stage is one subtraction.
     """
-    if uses_summaries(engine, area):
+    if uses_facts(engine, area):
         f = FACTS
         where = and_(facts_in("reported_day", day_number(period.start), day_number(period.end) + 1),
-                     summary_area(f, area), kind_clause(f, kinds), node.summary_clause(f) if node else true())
+                     facts_area(area), kind_clause(f, kinds), node.summary_clause(f) if node else true())
         return select(*[f.c[name].label(name) for name, _a, _b in STAGES]).where(where).cte(
             "stage_hours").prefix_with("MATERIALIZED")
     steps = sorted({s for _n, a, b in STAGES for s in (a, b)})
