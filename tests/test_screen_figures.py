@@ -68,6 +68,7 @@ def test_ranking_top_ten_largest_on_top() -> None:
                        "open": list(range(120, 0, -10))})
     (bar,) = fig.ranking_figure(df).data
     assert list(bar.y) == [f"镇{i}" for i in range(9, -1, -1)] and list(bar.x) == list(range(30, 121, 10))
+    assert fig.ranking_figure(df).layout.xaxis.range == (0, 120 * 1.22)  # room for the longest bar's label
     assert "没有在办" in fig.ranking_figure(df.assign(open=0)).layout.annotations[0].text
 
 

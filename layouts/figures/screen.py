@@ -93,7 +93,9 @@ def ranking_figure(df: pd.DataFrame, limit: int = 10) -> go.Figure:
     bar = trace(go.Bar, x=rows["open"], y=rows["name"], orientation="h", text=rows["open"], textposition="outside",
                 constraintext="none", cliponaxis=False, marker={"color": ACCENT}, customdata=rows["code"],
                 hovertemplate="%{y}<br>在办 %{x} 件<extra></extra>")
-    return figure([bar], _screen(left=8, bottom=8, top=8, bargap=0.3, xaxis={"visible": False, "rangemode": "tozero"},
+    # Room right of the longest bar for its label (outside labels past the plot were cut at the figure's edge).
+    room = float(rows["open"].max()) * 1.22
+    return figure([bar], _screen(left=8, bottom=8, top=8, bargap=0.3, xaxis={"visible": False, "range": [0, room]},
                                  yaxis={"automargin": True}))
 
 
