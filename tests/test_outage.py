@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pytest
 import requests
@@ -62,44 +64,39 @@ def test_outage_keeps_last_data_and_recovers(small_pg, pg_url: str, tmp_path, re
         assert call_callback(http, base, tiles, ["?area=321324", "v2"]).status_code == 200
 
 
-def _engine_through(proxy: TcpProxy, pg_url: str, idle_s: float):
+@contextmanager
+def _cut_between_two_queries(pg_url: str, idle_s: float) -> Iterator[Callable[[], int]]:
+    """An engine through a proxy, one query run on it, then its pooled connection cut (and the proxy back):
+    yields the query to run again."""
+    proxy = TcpProxy(5432)
     engine = create_engine(pg_url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}"), pool_size=1)
     ping_when_idle(engine, idle_s)
-    return engine
 
+    def one() -> int:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT 1")).scalar_one()
 
-def _one(engine) -> int:
-    with engine.connect() as conn:
-        return conn.execute(text("SELECT 1")).scalar_one()
+    try:
+        assert one() == 1
+        proxy.cut()
+        proxy.restore()
+        yield one
+    finally:
+        engine.dispose()
+        proxy.cut()
 
 
 def test_an_idle_pooled_connection_is_pinged_and_replaced(pg_url: str) -> None:
     """A connection back in the pool longer than the window is pinged first: one cut meanwhile (a restart, a
     firewall) costs no failed query, the pool reconnects."""
-    proxy = TcpProxy(5432)
-    engine = _engine_through(proxy, pg_url, idle_s=0.0)
-    try:
-        assert _one(engine) == 1
-        proxy.cut()
-        proxy.restore()
-        assert _one(engine) == 1
-    finally:
-        engine.dispose()
-        proxy.cut()
+    with _cut_between_two_queries(pg_url, idle_s=0.0) as one:
+        assert one() == 1
 
 
 def test_a_connection_reused_within_the_window_is_not_pinged(pg_url: str) -> None:
     """Within the window no ping is sent, so a cut shows in the next query (the outage path), after which the
     pool replaces its connections and the query after answers."""
-    proxy = TcpProxy(5432)
-    engine = _engine_through(proxy, pg_url, idle_s=3600.0)
-    try:
-        assert _one(engine) == 1
-        proxy.cut()
-        proxy.restore()
+    with _cut_between_two_queries(pg_url, idle_s=3600.0) as one:
         with pytest.raises(OperationalError):
-            _one(engine)
-        assert _one(engine) == 1
-    finally:
-        engine.dispose()
-        proxy.cut()
+            one()
+        assert one() == 1
