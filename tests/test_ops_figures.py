@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 import pytest
 
 from dashboard.theme import BACKLOG_COLORS, SMALL_SAMPLE, register_templates
+from data.models_ops import VisitMode
 from data.queries.alerts import KeyDateReview, WarningDetail
 from data.queries.map import Bounds
 from data.vocab import BacklogColor
@@ -252,3 +253,20 @@ def test_two_panels_lays_out_axes_like_make_subplots(widths, gap, share_y) -> No
     assert fig.layout.yaxis2.showticklabels == ref.layout.yaxis2.showticklabels
     assert fig.layout.xaxis2.title.text == "右"  # the caller's settings are merged, not replaced
     assert (fig.data[0].xaxis, fig.data[1].xaxis, fig.data[1].yaxis) in ((None, "x2", "y2"), ("x", "x2", "y2"))
+
+
+def test_small_counts_tick_by_whole_units_on_every_ops_chart() -> None:
+    """The count axes share `common.count_axis`: a township's handful of warnings, visits or backlog cases
+    steps by 1 (Plotly's own step would repeat labels under ",d"), a larger one keeps Plotly's step."""
+    levels = list(fa.LEVELS)
+    weeks = pd.DataFrame({"week": [date(2023, 1, 2), date(2023, 1, 9)], **{lv: [1, 0] for lv in levels}})
+    trend = pd.DataFrame({"at": [datetime(2023, 1, 31), datetime(2023, 2, 28)], "red": [1, 2], "yellow": [0, 1],
+                          "green": [3, 2]})
+    modes = [str(m) for m in VisitMode]
+    visits = pd.DataFrame({"month": [date(2023, 1, 1), date(2023, 2, 1)], **{m: [2, 1] for m in modes}})
+    visits["total"] = visits[modes].sum(axis=1)
+    small = (fa.week_figure(weeks).layout.yaxis, fb.trend_figure(trend).layout.yaxis,
+             fb.screen_trend_figure(trend).layout.yaxis, fg.visits_figure(visits).layout.yaxis)
+    assert all(axis.dtick == 1 and axis.tickformat == ",d" for axis in small)
+    assert fa.week_figure(weeks.assign(**{levels[0]: [40, 0]})).layout.yaxis.dtick is None
+    assert fb.trend_figure(trend.assign(green=[30, 2])).layout.yaxis.dtick is None  # the stack reaches 31

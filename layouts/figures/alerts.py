@@ -30,7 +30,7 @@ from data.vocab import (
     BacklogOrigin,
     Kind,
 )
-from layouts.figures.common import compact_layout, empty_figure, figure, trace
+from layouts.figures.common import compact_layout, count_axis, empty_figure, figure, trace
 
 LEVEL_COLORS = {str(WarningLevel.GENERAL): ACCENT, str(WarningLevel.MAJOR): WARN, str(WarningLevel.CRITICAL): BAD}
 EVIDENCE_LABELS = {"count": "触发件数", "baseline": "基线各周件数", "median": "基线中位数", "mad": "绝对中位差",
@@ -71,7 +71,7 @@ def week_figure(frame: pd.DataFrame) -> go.Figure:
                   hovertemplate="%{x|%Y年%-m月%-d日}起一周 · " + level_name(lv) + " %{y} 条<extra></extra>")
             for lv in LEVELS]
     return figure(bars, _compact(barmode="stack", bargap=0.15, xaxis={"tickformat": "%Y年%-m月"},
-                                 yaxis={"tickformat": ",d", "title": {"text": "预警（条）"}}))
+                                 yaxis=count_axis(float(frame[list(LEVELS)].sum(axis=1).max()), "预警（条）")))
 
 
 def rule_figure(frame: pd.DataFrame) -> go.Figure:
@@ -87,7 +87,7 @@ def rule_figure(frame: pd.DataFrame) -> go.Figure:
                        hovertemplate="%{y}<br>尚未办结 %{x} 条<extra></extra>")
     return figure([raised, still_open], _compact(
         left=110, barmode="overlay",
-        xaxis={"range": [0, max(float(frame["raised"].max()), 1.0) * 1.2], "tickformat": ",d"}))
+        xaxis={**count_axis(float(frame["raised"].max())), "range": [0, max(float(frame["raised"].max()), 1.0) * 1.2]}))
 
 
 def review_items(frame: pd.DataFrame, empty: str, total: int | None = None) -> list:
@@ -117,10 +117,7 @@ def key_dates_figure(review: KeyDateReview) -> go.Figure:
     labels = [f"{d.month}月{d.day}日" for d in days["day"]]
     bars = [trace(go.Bar, x=labels, y=days[lv], name=level_name(lv), marker={"color": LEVEL_COLORS[lv]},
                   hovertemplate="%{x} · " + level_name(lv) + " %{y} 条<extra></extra>") for lv in LEVELS]
-    yaxis = {"tickformat": ",d", "rangemode": "tozero"}
-    if int(days[list(LEVELS)].to_numpy().sum()) < 8:  # a few warnings: whole-number ticks only
-        yaxis["dtick"] = 1
-    return figure(bars, _compact(top=30, barmode="stack", yaxis=yaxis))
+    return figure(bars, _compact(top=30, barmode="stack", yaxis=count_axis(float(days[list(LEVELS)].sum(axis=1).max()))))
 
 
 TABLE_COLUMNS = (("raised_at", "发布时间"), ("level", "等级"), ("rule", "类型"), ("title", "预警内容"), ("status", "状态"),

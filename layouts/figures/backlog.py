@@ -169,11 +169,16 @@ def year_totals(frame: pd.DataFrame) -> dict[int, int]:
             .sum().items()}
 
 
+def _stack_top(frame: pd.DataFrame) -> float:
+    """The highest month-end board of a `color_trend` frame, its colors stacked."""
+    return float(frame[list(COLORS)].sum(axis=1).max())
+
+
 def trend_figure(frame: pd.DataFrame) -> go.Figure:
     """The board by color at each month's end, stacked (frame from `color_trend`)."""
     if frame.empty or int(frame[list(COLORS)].to_numpy().sum()) == 0:
         return empty_figure("所选时段内积案在办数为零")
-    layout = {"yaxis": {"tickformat": ",d", "title": {"text": "在办积案（件）"}},
+    layout = {"yaxis": count_axis(_stack_top(frame), "在办积案（件）"),
               "xaxis": {**month_axis_layout(len(frame), bars=False), "tickformat": "%-m月末\n%Y年"},
               **_compact_layout(top=40)}
     return figure(_trend_traces(frame), layout)
@@ -344,7 +349,7 @@ def screen_board_figure(frame: pd.DataFrame) -> go.Figure:
                    textposition="middle right", showlegend=False, hoverinfo="skip",
                    textfont={"size": SCREEN_FONT, "color": TEXT}, cliponaxis=False)
     layout = {"barmode": "stack", **screen_layout(),
-              "xaxis": {"range": [0, float(rows["on_board"].max()) * 1.2], "tickformat": ",d"}}
+              "xaxis": {**count_axis(float(rows["on_board"].max())), "range": [0, float(rows["on_board"].max()) * 1.2]}}
     return figure([*bars, totals], layout)
 
 
@@ -355,5 +360,5 @@ def screen_trend_figure(frame: pd.DataFrame) -> go.Figure:
     layout["margin"]["b"] = 60
     if frame.empty or int(frame[list(COLORS)].to_numpy().sum()) == 0:  # one update: merged into the empty state
         return empty_figure("所选时段内积案在办数为零").update_layout({**layout, "xaxis": ticks})
-    return figure(_trend_traces(frame), {**layout, "yaxis": {"tickformat": ",d"},
+    return figure(_trend_traces(frame), {**layout, "yaxis": count_axis(_stack_top(frame)),
                                          "xaxis": {**month_axis_layout(len(frame), bars=False), **ticks}})

@@ -15,7 +15,7 @@ from dashboard.theme import ACCENT, BAD, GOOD, MUTED, SMALL_SAMPLE, WARN
 from data.models_ops import KEY_GROUP_LABELS, VISIT_MODE_LABELS, KeyGroup, VisitMode
 from data.rules import SMALL_SAMPLE_MIN
 from layouts.figures.backlog import month_axis_layout, screen_layout, screen_style
-from layouts.figures.common import compact_layout, empty_figure, figure, trace
+from layouts.figures.common import compact_layout, count_axis, empty_figure, figure, trace
 
 MODE_COLORS = {VisitMode.ROUTINE: ACCENT, VisitMode.BUILDING_SWEEP: "#9254de", VisitMode.DOOR_KNOCK: "#ff7a45"}
 SMALL_FLAG = "样本少"
@@ -89,7 +89,7 @@ def _groups(frame: pd.DataFrame) -> tuple[list[go.Bar], dict]:
                     text=[f"{percent(c, 1)} · 每{d}天" for c, d in zip(frame["coverage"], frame["days"], strict=True)],
                     textposition="outside", cliponaxis=False,
                     hovertemplate="%{x}<br>逾期未走访 %{y:,} 人<extra></extra>")
-    yaxis = {"tickformat": ",d", "title": {"text": "人数（时段末在管）"}, "range": [0, float(frame["due"].max()) * 1.18]}
+    yaxis = {**count_axis(float(frame["due"].max()), "人数（时段末在管）"), "range": [0, float(frame["due"].max()) * 1.18]}
     return [on_time, overdue], _compact(barmode="stack", yaxis=yaxis)
 
 
@@ -103,7 +103,7 @@ def visits_figure(frame: pd.DataFrame) -> go.Figure:
                   hovertemplate="%{x|%Y年%-m月} · " + VISIT_MODE_LABELS[mode] + " %{y:,} 次<extra></extra>")
             for mode in VisitMode]
     return figure(bars, _compact(bottom=56, barmode="stack", xaxis=month_axis_layout(len(frame)),
-                                 yaxis={"tickformat": ",d"}))
+                                 yaxis=count_axis(float(frame["total"].max()))))
 
 
 STRUCTURE_COLUMNS = (("name", "区域"), ("grids", "网格"), ("demo_grids", "示范网格"), ("liaisons", "微网格联络员"),
