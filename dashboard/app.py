@@ -30,7 +30,7 @@ from dashboard.formatting import date_cn
 from dashboard.ids import Shell
 from dashboard.theme import register_templates
 from data.cache import QueryCache, make_backend, namespace_for
-from data.db import as_of_date, make_engine, reader
+from data.db import as_of_date, make_engine
 from data.filters import city
 from layouts.shell import placeholder, shell
 
@@ -71,8 +71,7 @@ def create_app(config: Config) -> Dash:
     app.server.json.ensure_ascii = False  # Chinese error messages stay readable
     app.server.extensions[EXTENSION_KEY] = Services(config=config, engine=engine,
                                                     cache=QueryCache(make_backend(config.redis_url),
-                                                                     namespace_for(config.database_url)),
-                                                    reader=reader(engine))
+                                                                     namespace_for(config.database_url)))
     ops.register(app.server)
     auth.install(app.server, secure_cookies=config.secure_cookies, session_minutes=config.session_minutes)
 

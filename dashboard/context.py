@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 from flask import current_app, g, has_request_context
@@ -19,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard.config import Config
 from data.cache import QueryCache
+from data.db import reader
 from data.models import Meta
 
 EXTENSION_KEY = "command_center"
@@ -37,13 +39,17 @@ class Facts:
 
 @dataclass(frozen=True)
 class Services:
-    """`engine` for writes (imports, accounts, audit); `reader` (`data.db.reader`: no transaction round trips)
-    for what every request reads: the principal, the facts, the view and the page's queries."""
+    """`engine` for writes (imports, accounts, audit); `reader` for what every request reads."""
 
     config: Config
     engine: Engine
     cache: QueryCache
-    reader: Engine
+
+    @cached_property
+    def reader(self) -> Engine:
+        """The engine on the same pool without transaction round trips (`data.db.reader`): the principal, the
+        facts, the view and the page's queries read through it."""
+        return reader(self.engine)
 
     def facts(self) -> Facts:
         """Read once per request; when the database is down, the last facts seen (marked unreachable)."""
