@@ -10,6 +10,8 @@ import json
 import sys
 from collections.abc import Sequence
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from dashboard import cli_import, cli_strategy
 from dashboard.config import Config, ConfigError
 
@@ -108,6 +110,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return COMMANDS[args.command](config, args)
     except (CliError, ConfigError, ValueError, LookupError) as exc:
         print(f"错误: {exc}", file=sys.stderr)
+        return 2
+    except SQLAlchemyError as exc:  # no schema yet, server down, wrong URL: say so, not a stack trace
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        print(f"错误: 数据库 {_safe_url(config.database_url)} 无法读取（{reason}）。新数据库请先运行 "
+              "`python -m dashboard demo`（演示数据）或 `python -m dashboard migrate`（建表）。", file=sys.stderr)
         return 2
 
 

@@ -53,3 +53,12 @@ def test_production_without_secret_refuses_to_start() -> None:
     result = run("stats", "--from", "2023-01-01", "--to", "2023-01-31",
                  env={"DASHBOARD_ENV": "production", "SECRET_KEY": ""})
     assert result.returncode != 0 and "SECRET_KEY" in result.stderr
+
+
+def test_stats_on_a_database_without_tables_says_what_to_do(tmp_path) -> None:
+    """A new user's first `stats` before `make demo`: a clear message and status 2, no stack trace."""
+    url = f"sqlite:///{tmp_path / 'never-built.sqlite'}"
+    for extra in ((), ("--area", "321322")):
+        result = run("stats", "--from", "2023-01-01", "--to", "2023-01-31", *extra, env={"DATABASE_URL": url})
+        assert result.returncode == 2 and "Traceback" not in result.stderr
+        assert "无法读取" in result.stderr and "python -m dashboard demo" in result.stderr
